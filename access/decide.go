@@ -1,0 +1,368 @@
+package access
+
+import (
+	"strconv"
+	"strings"
+
+	"tcpwrap/options"
+)
+
+// Verdict is the outcome of a decision. The zero Verdict is Denied, so a
+// Decision that was never filled in grants nothing.
+type Verdict uint8
+
+const (
+	Denied Verdict = iota
+	Granted
+)
+
+func (v Verdict) String() string {
+	if v == Granted {
+		return "granted"
+	}
+	return "denied"
+}
+
+// Reason says what settled a decision.
+type Reason uint8
+
+const (
+	// ReasonDefault: no rule in either table matched, so access is
+	// granted.
+	ReasonDefault Reason = iota
+	// ReasonAllowTable: a rule of the allow table matched.
+	ReasonAllowTable
+	// ReasonDenyTable: a rule of the deny table matched.
+	ReasonDenyTable
+	// ReasonAllowOption and ReasonDenyOption: an allow or deny option of
+	// the matched rule settled it.
+	ReasonAllowOption
+	ReasonDenyOption
+	// ReasonOptionError: an option of the matched rule was in error.
+	ReasonOptionError
+	// ReasonTableError: the deny table could not be read completely, so
+	// access is denied.
+	ReasonTableError
+	// ReasonAborted: an expansion overflowed its buffer; tcp_wrappers
+	// exits without a verdict.
+	ReasonAborted
+)
+
+var reasonNames = [...]string{"default", "allow-table", "deny-table", "allow-option", "deny-option", "option-error", "table-error", "aborted"}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Action is one option of the matched rule that a runner must carry out
+// (or, in a dry run, report). Options that only shape the decision (allow,
+// deny, severity, rfc931) are reported in Decision and not here.
+type Action struct {
+	Kind options.Keyword
+	// Value is the option's value after %-expansion where the option
+	// expands it: the command for spawn, twist and aclexec, the directory
+	// for banners, the variable's content for setenv.
+	Value string
+	// Name is the variable for setenv, the user for user.
+	Name string
+	// Group is the group for group and for user's "name.group".
+	Group string
+	// Number is the mode for umask, the seconds for linger, the increment
+	// for nice.
+	Number int
+}
+
+// Decision is the result of deciding one request. It is a value: deciding
+// runs nothing and writes nothing.
+type Decision struct {
+	Verdict Verdict
+	Reason  Reason
+	// Rule is the rule that decided, or nil (default grant, table error).
+	Rule *Rule
+	// Delegated is true when a twist option was reached: the runner
+	// replaces the daemon with the twist command.
+	Delegated bool
+	// Actions are the matched rule's options to carry out, in order. When
+	// a later option was in error, the earlier ones are still listed, as
+	// tcp_wrappers has already run them by then.
+	Actions []Action
+	// Severity is the priority chosen by a severity option, or nil.
+	Severity *options.Priority
+	// Log holds every diagnostic of the decision in order, including the
+	// verbose "matched:" and "option:" records (LevelDebug).
+	Log []Message
+}
+
+// Policy is a pair of tables. A nil table is a missing file: it matches
+// nothing.
+type Policy struct {
+	Allow, Deny *Table
+}
+
+type scanResult uint8
+
+const (
+	scanNoMatch scanResult = iota
+	scanMatch
+	scanError
+	scanGrant // allow option
+	scanDeny  // deny option or option error
+	scanAbort // expansion overflow
+)
+
+// Decide decides a request. It is safe to call from many goroutines at
+// once with different Facts.
+func (p Policy) Decide(f *Facts) Decision {
+	var d Decision
+	res := f.scan(p.Allow, &d)
+	switch res {
+	case scanMatch:
+		d.Verdict, d.Reason = Granted, ReasonAllowTable
+	case scanNoMatch, scanError:
+		d.Rule = nil
+		switch f.scan(p.Deny, &d) {
+		case scanNoMatch:
+			d.Verdict, d.Reason = Granted, ReasonDefault
+			d.Rule = nil
+		case scanMatch:
+			d.Verdict, d.Reason = Denied, ReasonDenyTable
+		case scanError:
+			d.Verdict, d.Reason = Denied, ReasonTableError
+			d.Rule = nil
+		}
+	}
+	d.Log = f.log
+	return d
+}
+
+// scan is tcp_wrappers' table_match over the compiled table. The verdicts
+// an option settles at once are written into d.
+func (f *Facts) scan(t *Table, d *Decision) scanResult {
+	if t == nil {
+		return scanNoMatch
+	}
+	if t.OpenErr != "" {
+		f.warn(t.OpenErr)
+		return scanError
+	}
+	defer func() { f.ctx = "" }()
+	ev := 0
+	var lists [maxLists][]int32
+	var cands [][]int32
+	if t.index != nil {
+		cands = t.index.candidates(f, lists[:0])
+	} else {
+		// No index: the reference scan over every rule, used by tests.
+		all := make([]int32, len(t.Rules))
+		for i := range all {
+			all[i] = int32(i)
+		}
+		cands = append(lists[:0], all)
+	}
+	last := int32(-1)
+	for {
+		pos := nextCandidate(cands, last)
+		if pos < 0 {
+			break
+		}
+		last = pos
+		for ev < len(t.events) && t.events[ev].pos <= int(pos) {
+			f.event(t, &t.events[ev])
+			ev++
+		}
+		r := t.Rules[pos]
+		f.ctx = t.Name + ", line " + strconv.Itoa(r.Line) + ": "
+		if !f.ruleMatches(r) {
+			continue
+		}
+		f.debug("matched:  " + t.Name + " line " + strconv.Itoa(r.Line))
+		d.Rule = r
+		if !r.HasOptions {
+			return scanMatch
+		}
+		if res := f.runOptions(r, d); res != scanMatch {
+			return res
+		}
+		if f.aclexecFail {
+			f.log = append(f.log, Message{LevelInfo, "aclexec returned 1"})
+			d.Rule = nil
+			return scanNoMatch
+		}
+		return scanMatch
+	}
+	for ; ev < len(t.events); ev++ {
+		f.event(t, &t.events[ev])
+	}
+	if t.trunc != nil {
+		f.ctx = t.Name + ", line " + strconv.Itoa(t.trunc.line) + ": "
+		f.warn(t.trunc.text)
+		f.warn("all the subsequent rules will be ignored")
+		return scanError
+	}
+	return scanNoMatch
+}
+
+func (f *Facts) event(t *Table, e *event) {
+	f.ctx = t.Name + ", line " + strconv.Itoa(e.line) + ": "
+	f.warn(e.text)
+}
+
+// runOptions processes the matched rule's options left to right, as
+// tcp_wrappers' process_options does.
+func (f *Facts) runOptions(r *Rule, d *Decision) scanResult {
+	fields, endsInColon := options.Split(r.Options)
+	if endsInColon {
+		f.warn(`rule ends in ":"`)
+	}
+	for _, fl := range fields {
+		if fl.Empty {
+			return f.optionError(d, "missing option name")
+		}
+		kw, flags := options.Lookup(fl.Name)
+		switch {
+		case kw == options.Bad:
+			return f.optionError(d, `bad option name: "`+fl.Name+`"`)
+		case flags&options.NeedValue != 0 && !fl.HasValue:
+			return f.optionError(d, `option "`+fl.Name+`" requires value`)
+		case flags&(options.NeedValue|options.MayValue) == 0 && fl.HasValue:
+			return f.optionError(d, `option "`+fl.Name+`" requires no value`)
+		case flags&options.Last != 0 && fl.More:
+			return f.optionError(d, `option "`+fl.Name+`" must be at end`)
+		}
+		value := fl.Value
+		if fl.HasValue && flags&options.Expand != 0 {
+			v, err := f.Expand(value, MaxExpansion)
+			if err != nil {
+				d.Verdict, d.Reason = Denied, ReasonAborted
+				return scanAbort
+			}
+			value = options.Chop(v)
+		}
+		f.debug("option:   " + fl.Name + " " + value)
+		if res := f.runOption(kw, fl.HasValue, value, d); res != scanMatch {
+			return res
+		}
+	}
+	return scanMatch
+}
+
+func (f *Facts) optionError(d *Decision, text string) scanResult {
+	f.fail(text)
+	d.Verdict, d.Reason = Denied, ReasonOptionError
+	return scanDeny
+}
+
+func (f *Facts) runOption(kw options.Keyword, has bool, v string, d *Decision) scanResult {
+	add := func(a Action) {
+		a.Kind = kw
+		d.Actions = append(d.Actions, a)
+	}
+	switch kw {
+	case options.Allow:
+		d.Verdict, d.Reason = Granted, ReasonAllowOption
+		return scanGrant
+	case options.Deny:
+		d.Verdict, d.Reason = Denied, ReasonDenyOption
+		return scanDeny
+	case options.User:
+		name, group, hasGroup := options.SplitUser(v)
+		if hasGroup {
+			if err := f.checkGroup(group); err != nil {
+				return f.optionError(d, err.Error())
+			}
+		}
+		if err := f.checkUser(name); err != nil {
+			return f.optionError(d, err.Error())
+		}
+		add(Action{Name: name, Group: group})
+	case options.Group:
+		if err := f.checkGroup(v); err != nil {
+			return f.optionError(d, err.Error())
+		}
+		add(Action{Group: v})
+	case options.Umask:
+		m, ok := options.ParseUmask(v)
+		if !ok {
+			return f.optionError(d, `bad umask value: "`+v+`"`)
+		}
+		add(Action{Number: int(m)})
+	case options.Linger:
+		n, ok := options.ParseLinger(v)
+		if !ok {
+			return f.optionError(d, `bad linger value: "`+v+`"`)
+		}
+		add(Action{Number: n})
+	case options.Nice:
+		n := options.DefaultNice
+		if has {
+			var ok bool
+			if n, ok = options.ParseNice(v); !ok {
+				return f.optionError(d, `bad nice value: "`+v+`"`)
+			}
+		}
+		add(Action{Number: n})
+	case options.Rfc931:
+		if has {
+			n, ok := options.ParseTimeout(v)
+			if !ok {
+				return f.optionError(d, `bad rfc931 timeout: "`+v+`"`)
+			}
+			f.identTimeout = secondsDuration(n)
+		}
+		f.User()
+	case options.Severity:
+		p, bad, ok := options.ParseSeverity(v)
+		if !ok {
+			return f.optionError(d, `bad syslog facility or severity: "`+bad+`"`)
+		}
+		d.Severity = &p
+	case options.Setenv:
+		name, val := options.SplitSetenv(v)
+		if strings.Contains(name, "=") {
+			// setenv(3) refuses such a name; tcp_wrappers reports every
+			// setenv failure this way.
+			return f.optionError(d, "memory allocation failure")
+		}
+		add(Action{Name: name, Value: val})
+	case options.Twist:
+		d.Delegated = true
+		add(Action{Value: v})
+	case options.AclExec:
+		add(Action{Value: v})
+		if f.hooks.AclExec != nil {
+			ok, warnings := f.hooks.AclExec(v)
+			for _, w := range warnings {
+				f.warn(w)
+			}
+			f.aclexecFail = !ok
+		}
+	case options.Banners:
+		add(Action{Value: v})
+		if f.hooks.BannerFS != nil && f.hooks.BannerOut != nil {
+			if err := f.writeBanner(f.hooks.BannerFS, v, f.hooks.BannerOut); err == ErrExpansionTooLong {
+				d.Verdict, d.Reason = Denied, ReasonAborted
+				return scanAbort
+			}
+		}
+	default: // spawn, keepalive
+		add(Action{Value: v})
+	}
+	return scanMatch
+}
+
+func (f *Facts) checkUser(name string) error {
+	if f.hooks.Accounts == nil {
+		return nil
+	}
+	return f.hooks.Accounts.User(name)
+}
+
+func (f *Facts) checkGroup(name string) error {
+	if f.hooks.Accounts == nil {
+		return nil
+	}
+	return f.hooks.Accounts.Group(name)
+}

@@ -1,0 +1,64 @@
+package access
+
+import "strings"
+
+// splitAt cuts s at the first delimiter that is outside square brackets,
+// counting '[' up and ']' down over the whole of s (the count may go
+// negative). ok is false when there is no such delimiter.
+func splitAt(s string, delim byte) (before, after string, ok bool) {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		default:
+			if depth == 0 && c == delim {
+				return s[:i], s[i+1:], true
+			}
+		}
+	}
+	return s, "", false
+}
+
+// listSeparators are the characters that separate tokens in daemon and
+// client lists.
+const listSeparators = " \t\r\n,"
+
+// tokens splits a daemon or client list into its words.
+func tokens(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r < 0x80 && strings.IndexByte(listSeparators, byte(r)) >= 0
+	})
+}
+
+// isBlank reports whether s holds only spaces, tabs, CRs and LFs.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// SplitAt cuts s at the first delim outside square brackets, as
+// tcp_wrappers splits "daemon@host" and "user@host" (exported for the
+// command-line tools, which split their operands the same way).
+func SplitAt(s string, delim byte) (before, after string, ok bool) {
+	return splitAt(s, delim)
+}
+
+// NumericAddress reports whether s is an address as tcpdmatch recognises
+// one on its command line: a four-part dotted quad (inet_addr syntax) or a
+// numeric IPv6 address.
+func NumericAddress(s string) bool {
+	if _, ok := dotQuad(s); ok {
+		return true
+	}
+	_, ok := parseIPv6(s)
+	return ok
+}

@@ -1,0 +1,46 @@
+package hostsfile
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"tcpwrap/access"
+)
+
+// OS is the real file system, with paths taken as written (absolute, or
+// relative to the working directory).
+type OS struct{}
+
+func (OS) ReadFile(name string) ([]byte, error)   { return os.ReadFile(name) }
+func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// Default table paths.
+const (
+	AllowPath = "/etc/hosts.allow"
+	DenyPath  = "/etc/hosts.deny"
+)
+
+// ReadTable reads and compiles one table the way tcp_wrappers opens it: a
+// missing file is no table at all (nil: it matches nothing, silently); a
+// directory reads as an empty table; any other open error gives a table
+// that logs "cannot open PATH: ERROR" and counts as an error.
+func ReadTable(path string, fsys access.FileSystem) *access.Table {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case errors.Is(err, syscall.EISDIR):
+			return access.Parse(nil, path, access.ParseOptions{Files: fsys})
+		}
+		return access.ErrorTable(path, "cannot open "+path+": "+access.Strerror(err))
+	}
+	return access.Parse(data, path, access.ParseOptions{Files: fsys})
+}
+
+// ReadPolicy reads both tables.
+func ReadPolicy(allow, deny string) access.Policy {
+	return access.Policy{Allow: ReadTable(allow, OS{}), Deny: ReadTable(deny, OS{})}
+}
