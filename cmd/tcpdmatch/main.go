@@ -1,0 +1,26 @@
+// Command tcpdmatch predicts how the access-control tables would treat a
+// request for a service from a client, with the command line and output of
+// Debian's tcpdmatch(8). See man/tcpdmatch.8.
+package main
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"tcpwrap/resolve"
+)
+
+func main() {
+	env := &env{
+		names:    &resolve.Resolver{},
+		terminal: isTerminal(1),
+		accounts: newDryRunAccounts(),
+	}
+	os.Exit(run(os.Args, os.Stdout, os.Stderr, env))
+}
+
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}

@@ -1,0 +1,279 @@
+// Command nsrun is the in-namespace half of package oracle. It is not meant
+// to be run by hand: oracle.Run starts it as
+//
+//	unshare --mount --propagation private nsrun
+//
+// with a JSON request on stdin, and reads a JSON reply from stdout.
+//
+// Inside the fresh (private) mount namespace it:
+//
+//  1. mounts a tmpfs over /dev and bind-mounts null, zero, full, random,
+//     urandom and tty back from the original /dev (plus the usual fd/std*
+//     symlinks), so that nothing of the machine's /dev/log is visible;
+//  2. optionally bind-mounts a file over /etc/hosts;
+//  3. binds a Unix datagram socket at /dev/log (mode 0666, so that a program
+//     that drops privileges can still log) and records every datagram;
+//  4. runs the target program with stdin /dev/null, stdout and stderr
+//     captured, and the given working directory, environment and
+//     credentials;
+//  5. after the program has exited, sends a sentinel datagram to /dev/log
+//     and keeps reading until the sentinel arrives. Datagrams on a Unix
+//     socket are queued in order, and every syslog(3) send of the program
+//     completed before it exited, so every record is drained.
+//
+// None of this is visible outside the namespace; the real /dev and /etc are
+// never modified.
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// request and reply must match the types in package oracle.
+type request struct {
+	Program string   `json:"program"`
+	Argv    []string `json:"argv"`
+	Dir     string   `json:"dir"`
+	Env     []string `json:"env"`
+	Hosts   string   `json:"hosts,omitempty"`
+	OldDev  string   `json:"old_dev"`
+	UID     *uint32  `json:"uid,omitempty"`
+	GID     *uint32  `json:"gid,omitempty"`
+	Timeout float64  `json:"timeout_seconds"`
+}
+
+type reply struct {
+	Stdout   []byte   `json:"stdout"`
+	Stderr   []byte   `json:"stderr"`
+	Exit     int      `json:"exit"`
+	Signal   int      `json:"signal,omitempty"`
+	TimedOut bool     `json:"timed_out,omitempty"`
+	Elapsed  float64  `json:"elapsed_seconds"`
+	Syslog   [][]byte `json:"syslog"`
+	Error    string   `json:"error,omitempty"`
+}
+
+const logPath = "/dev/log"
+
+func main() {
+	var rep reply
+	if err := run(&rep); err != nil {
+		rep.Error = err.Error()
+	}
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(&rep); err != nil {
+		fmt.Fprintln(os.Stderr, "nsrun:", err)
+		os.Exit(2)
+	}
+}
+
+func run(rep *reply) error {
+	var req request
+	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
+		return fmt.Errorf("decode request: %w", err)
+	}
+	if err := setupMounts(&req); err != nil {
+		return err
+	}
+
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: logPath, Net: "unixgram"})
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", logPath, err)
+	}
+	defer conn.Close()
+	if err := os.Chmod(logPath, 0o666); err != nil {
+		return err
+	}
+
+	sentinel := make([]byte, 16)
+	if _, err := rand.Read(sentinel); err != nil {
+		return err
+	}
+	sentinel = []byte("nsrun-sentinel-" + hex.EncodeToString(sentinel))
+
+	type recvResult struct {
+		msgs [][]byte
+		err  error
+	}
+	done := make(chan recvResult, 1)
+	go func() {
+		var msgs [][]byte
+		buf := make([]byte, 1<<20)
+		for {
+			n, _, err := conn.ReadFromUnix(buf)
+			if err != nil {
+				done <- recvResult{msgs, err}
+				return
+			}
+			msg := append([]byte(nil), buf[:n]...)
+			if bytes.Equal(msg, sentinel) {
+				done <- recvResult{msgs, nil}
+				return
+			}
+			msgs = append(msgs, msg)
+		}
+	}()
+
+	var stdout, stderr bytes.Buffer
+	cmd := &exec.Cmd{
+		Path:   req.Program,
+		Args:   req.Argv,
+		Dir:    req.Dir,
+		Env:    req.Env,
+		Stdin:  nil, // /dev/null
+		Stdout: &stdout,
+		Stderr: &stderr,
+		SysProcAttr: &syscall.SysProcAttr{
+			Pdeathsig: syscall.SIGKILL,
+			Setpgid:   true,
+		},
+		WaitDelay: 5 * time.Second,
+	}
+	if req.UID != nil || req.GID != nil {
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}
+		if req.UID != nil {
+			cred.Uid = *req.UID
+		}
+		if req.GID != nil {
+			cred.Gid = *req.GID
+		}
+		cred.Groups = []uint32{} // like setpriv --clear-groups
+		cmd.SysProcAttr.Credential = cred
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", req.Program, err)
+	}
+	var timer *time.Timer
+	if req.Timeout > 0 {
+		timer = time.AfterFunc(time.Duration(req.Timeout*float64(time.Second)), func() {
+			rep.TimedOut = true
+			// Kill the whole process group.
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		})
+	}
+	waitErr := cmd.Wait()
+	rep.Elapsed = time.Since(start).Seconds()
+	if timer != nil {
+		timer.Stop()
+	}
+	rep.Stdout = stdout.Bytes()
+	rep.Stderr = stderr.Bytes()
+	if waitErr != nil {
+		var ee *exec.ExitError
+		if !errors.As(waitErr, &ee) {
+			return fmt.Errorf("wait: %w", waitErr)
+		}
+	}
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Exited():
+		rep.Exit = ws.ExitStatus()
+	case ws.Signaled():
+		rep.Signal = int(ws.Signal())
+		rep.Exit = 128 + rep.Signal
+	default:
+		rep.Exit = -1
+	}
+
+	// Drain: the sentinel is queued behind every datagram already sent.
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: logPath, Net: "unixgram"})
+	if err != nil {
+		return fmt.Errorf("dial %s for sentinel: %w", logPath, err)
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(sentinel); err != nil {
+		c.Close()
+		return fmt.Errorf("send sentinel: %w", err)
+	}
+	c.Close()
+	select {
+	case r := <-done:
+		rep.Syslog = r.msgs
+		if r.err != nil {
+			return fmt.Errorf("read %s: %w", logPath, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		return errors.New("timed out draining /dev/log")
+	}
+	if rep.Syslog == nil {
+		rep.Syslog = [][]byte{}
+	}
+	return nil
+}
+
+// setupMounts prepares /dev and /etc/hosts. It must run in a private mount
+// namespace (unshare --mount --propagation private).
+func setupMounts(req *request) error {
+	// Belt and braces: make sure nothing propagates back to the host.
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make / private: %w", err)
+	}
+	if req.OldDev == "" {
+		return errors.New("no old_dev directory given")
+	}
+	// Keep a handle on the original /dev before it is covered.
+	if err := unix.Mount("/dev", req.OldDev, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind /dev to %s: %w", req.OldDev, err)
+	}
+	if err := unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID, "mode=0755,size=1m"); err != nil {
+		return fmt.Errorf("mount tmpfs on /dev: %w", err)
+	}
+	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
+		src := filepath.Join(req.OldDev, name)
+		if _, err := os.Stat(src); err != nil {
+			continue
+		}
+		dst := filepath.Join("/dev", name)
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o666)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", dst, err)
+		}
+	}
+	for name, target := range map[string]string{
+		"fd":     "/proc/self/fd",
+		"stdin":  "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1",
+		"stderr": "/proc/self/fd/2",
+	} {
+		if err := os.Symlink(target, filepath.Join("/dev", name)); err != nil {
+			return err
+		}
+	}
+	if err := unix.Unmount(req.OldDev, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("unmount %s: %w", req.OldDev, err)
+	}
+
+	if req.Hosts != "" {
+		if err := unix.Mount(req.Hosts, "/etc/hosts", "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind %s over /etc/hosts: %w", req.Hosts, err)
+		}
+		// A running nscd would answer host lookups from its cache and
+		// bypass the private /etc/hosts: hide its socket.
+		for _, d := range []string{"/run/nscd", "/var/run/nscd"} {
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				if err := unix.Mount("tmpfs", d, "tmpfs", 0, "mode=0755,size=64k"); err != nil {
+					return fmt.Errorf("hide %s: %w", d, err)
+				}
+			}
+		}
+	}
+	return nil
+}
