@@ -2,6 +2,7 @@ package access
 
 import (
 	"io"
+	"strings"
 )
 
 // bannerLine is how much of a banner file tcp_wrappers reads at a time.
@@ -28,18 +29,15 @@ func (f *Facts) writeBanner(fsys FileSystem, dir string, out io.Writer) error {
 		}
 		i++
 	}
-	r := &lineReader{src: data, off: i}
+	r := &lineReader{src: string(data), off: i}
 	for {
 		chunk, ok := r.fgets(bannerLine + 1)
 		if !ok {
 			return nil
 		}
-		line := string(chunk)
-		for k := 0; k < len(line); k++ {
-			if line[k] == 0 {
-				line = line[:k]
-				break
-			}
+		line := chunk
+		if k := strings.IndexByte(line, 0); k >= 0 {
+			line = line[:k]
 		}
 		if before, _, found := splitAt(line, '\n'); found {
 			line = before + "\r\n"

@@ -249,6 +249,24 @@ func (f *Facts) runOptions(r *Rule, d *Decision) scanResult {
 	return scanMatch
 }
 
+// RunOptions processes a rule's options as if the rule had just matched
+// (tcpdchk's dry run), with table context for the messages. The Decision
+// tells what they settled: Reason is ReasonAllowOption, ReasonDenyOption,
+// ReasonOptionError or ReasonAborted, or ReasonDefault when they settled
+// nothing.
+func (r *Rule) RunOptions(f *Facts) Decision {
+	var d Decision
+	from := len(f.log)
+	f.ctx = r.File + ", line " + strconv.Itoa(r.Line) + ": "
+	if r.HasOptions {
+		f.runOptions(r, &d)
+	}
+	f.ctx = ""
+	d.Rule = r
+	d.Log = f.log[from:]
+	return d
+}
+
 func (f *Facts) optionError(d *Decision, text string) scanResult {
 	f.fail(text)
 	d.Verdict, d.Reason = Denied, ReasonOptionError

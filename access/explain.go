@@ -35,9 +35,9 @@ func (p Policy) Explain(f *Facts, d Decision) []string {
 				out = append(out, where+"matched "+strconvQuote(r.Text)+": "+explainReason(d))
 				return out
 			}
-			ok, why := f.explainList(r.daemons.groups, r.Daemons, "daemon "+f.Daemon(), func(p *daemonPattern) bool { return f.matchDaemon(p) })
+			ok, why := f.explainList(r.daemons.groups, r.Daemons(), "daemon "+f.Daemon(), func(p *daemonPattern) bool { return f.matchDaemon(p) })
 			if ok {
-				ok, why = f.explainList(r.clients.groups, r.Clients, "client "+client, func(p *clientPattern) bool { return f.matchClient(p) })
+				ok, why = f.explainList(r.clients.groups, r.Clients(), "client "+client, func(p *clientPattern) bool { return f.matchClient(p) })
 			}
 			if ok {
 				// It matched now but did not decide: a failed aclexec.
@@ -84,7 +84,7 @@ func (f *Facts) explainList(groups any, words []string, subject string, match an
 	case [][]daemonPattern:
 		return explainGroups(g, words, subject, match.(func(*daemonPattern) bool), func(p *daemonPattern) string { return p.text })
 	case [][]clientPattern:
-		return explainGroups(g, words, subject, match.(func(*clientPattern) bool), func(p *clientPattern) string { return p.text })
+		return explainGroups(g, words, subject, match.(func(*clientPattern) bool), func(p *clientPattern) string { return p.text() })
 	}
 	return false, ""
 }

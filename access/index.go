@@ -17,13 +17,17 @@ import (
 // kept exactly.
 type index struct {
 	generic []int32
-	exact   map[string][]int32 // address text ("10.0.0.1")
-	prefix  map[string][]int32 // "10.0." patterns
-	suffix  map[string][]int32 // ".0.1" patterns
-	v4      map[v4key][]int32  // net/mask with a prefix mask
-	v4lens  []uint8            // the prefix lengths in v4, longest first
-	v6      map[v6key][]int32  // [net]/len
+	exact   map[string]int32 // address text ("10.0.0.1")
+	prefix  map[string]int32 // "10.0." patterns
+	suffix  map[string]int32 // ".0.1" patterns
+	v4      map[v4key]int32  // net/mask with a prefix mask
+	v4lens  []uint8          // the prefix lengths in v4
+	v6      map[v6key]int32  // [net]/len
 	v6lens  []uint8
+	// A map value p >= 0 stands for the one rule at position p (the list
+	// positions[p:p+1]); a value -k-1 for the list multi[k].
+	positions []int32
+	multi     [][]int32
 }
 
 type v4key struct {
@@ -42,12 +46,16 @@ type v6key struct {
 // pass (see candidates).
 const maxLists = 48
 
-// keys collects an indexable rule's keys; ok is false when the rule must be
-// generic.
+// keys collects an indexable rule's keys; it is reused from rule to rule.
 type keys struct {
 	exact, prefix, suffix []string
 	v4                    []v4key
 	v6                    []v6key
+}
+
+func (k *keys) reset() {
+	k.exact, k.prefix, k.suffix = k.exact[:0], k.prefix[:0], k.suffix[:0]
+	k.v4, k.v6 = k.v4[:0], k.v6[:0]
 }
 
 func (k *keys) addHost(p *hostPattern) bool {
@@ -68,7 +76,7 @@ func (k *keys) addHost(p *hostPattern) bool {
 		}
 		return true
 	case hostNetmask:
-		m := &p.nm
+		m := p.nm
 		if m.never() {
 			return true
 		}
@@ -122,18 +130,24 @@ func sideEffectFree(l *list[daemonPattern]) bool {
 }
 
 func buildIndex(t *Table) *index {
+	n := len(t.Rules)
 	ix := &index{
-		exact:  map[string][]int32{},
-		prefix: map[string][]int32{},
-		suffix: map[string][]int32{},
-		v4:     map[v4key][]int32{},
-		v6:     map[v6key][]int32{},
+		exact:     make(map[string]int32, n),
+		prefix:    map[string]int32{},
+		suffix:    map[string]int32{},
+		v4:        map[v4key]int32{},
+		v6:        map[v6key]int32{},
+		positions: make([]int32, n),
+	}
+	for i := range ix.positions {
+		ix.positions[i] = int32(i)
 	}
 	v4lens := map[uint8]bool{}
 	v6lens := map[uint8]bool{}
+	var k keys
 	for _, r := range t.Rules {
-		pos := int32(r.pos)
-		var k keys
+		pos := r.pos
+		k.reset()
 		ok := len(r.clients.groups) == 1 && sideEffectFree(&r.daemons)
 		if ok {
 			for i := range r.clients.groups[0] {
@@ -149,20 +163,20 @@ func buildIndex(t *Table) *index {
 			continue
 		}
 		for _, s := range k.exact {
-			ix.exact[s] = appendPos(ix.exact[s], pos)
+			addKey(ix, ix.exact, s, pos)
 		}
 		for _, s := range k.prefix {
-			ix.prefix[s] = appendPos(ix.prefix[s], pos)
+			addKey(ix, ix.prefix, s, pos)
 		}
 		for _, s := range k.suffix {
-			ix.suffix[s] = appendPos(ix.suffix[s], pos)
+			addKey(ix, ix.suffix, s, pos)
 		}
 		for _, key := range k.v4 {
-			ix.v4[key] = appendPos(ix.v4[key], pos)
+			addKey(ix, ix.v4, key, pos)
 			v4lens[key.len] = true
 		}
 		for _, key := range k.v6 {
-			ix.v6[key] = appendPos(ix.v6[key], pos)
+			addKey(ix, ix.v6, key, pos)
 			v6lens[key.len] = true
 		}
 	}
@@ -177,12 +191,42 @@ func buildIndex(t *Table) *index {
 	return ix
 }
 
-// appendPos adds a rule position once (a rule may name the same key twice).
-func appendPos(l []int32, pos int32) []int32 {
-	if n := len(l); n > 0 && l[n-1] == pos {
-		return l
+// addKey records that the rule at pos has key k. Rules are added in
+// position order, so every list stays sorted; a rule naming the same key
+// twice is recorded once.
+func addKey[K comparable](ix *index, m map[K]int32, k K, pos int32) {
+	v, ok := m[k]
+	switch {
+	case !ok:
+		m[k] = pos
+	case v >= 0:
+		if v != pos {
+			ix.multi = append(ix.multi, []int32{v, pos})
+			m[k] = -int32(len(ix.multi))
+		}
+	default:
+		l := &ix.multi[-v-1]
+		if (*l)[len(*l)-1] != pos {
+			*l = append(*l, pos)
+		}
 	}
-	return append(l, pos)
+}
+
+// list returns the positions a map value stands for.
+func (ix *index) list(v int32, ok bool) []int32 {
+	switch {
+	case !ok:
+		return nil
+	case v >= 0:
+		return ix.positions[v : v+1]
+	default:
+		return ix.multi[-v-1]
+	}
+}
+
+func lookup[K comparable](m map[K]int32, k K) (int32, bool) {
+	v, ok := m[k]
+	return v, ok
 }
 
 // candidates returns the sorted position lists whose union holds every rule
@@ -206,7 +250,7 @@ func (ix *index) candidates(f *Facts, out [][]int32) [][]int32 {
 	addr := f.hostAddr(&f.client)
 	s := stripMapped(addr)
 	if len(ix.exact) > 0 {
-		add(ix.exact[s])
+		add(ix.list(lookup(ix.exact, s)))
 	}
 	if len(ix.prefix) > 0 || len(ix.suffix) > 0 {
 		for i := 0; i < len(s); i++ {
@@ -214,10 +258,10 @@ func (ix *index) candidates(f *Facts, out [][]int32) [][]int32 {
 				continue
 			}
 			if len(ix.prefix) > 0 {
-				add(ix.prefix[s[:i+1]])
+				add(ix.list(lookup(ix.prefix, s[:i+1])))
 			}
 			if i > 0 && len(ix.suffix) > 0 {
-				add(ix.suffix[s[i:]])
+				add(ix.list(lookup(ix.suffix, s[i:])))
 			}
 		}
 	}
@@ -228,14 +272,14 @@ func (ix *index) candidates(f *Facts, out [][]int32) [][]int32 {
 				if l > 0 {
 					m = ^uint32(0) << (32 - l)
 				}
-				add(ix.v4[v4key{a & m, l}])
+				add(ix.list(lookup(ix.v4, v4key{a & m, l})))
 			}
 		}
 	}
 	if len(ix.v6) > 0 && len(s) == len(addr) {
 		if a, ok := parseIPv6(addr); ok {
 			for _, l := range ix.v6lens {
-				add(ix.v6[v6key{maskedV6(a, int(l)), l}])
+				add(ix.list(lookup(ix.v6, v6key{maskedV6(a, int(l)), l})))
 			}
 		}
 	}

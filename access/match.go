@@ -12,7 +12,7 @@ func (f *Facts) matchDaemon(p *daemonPattern) bool {
 	if p.port >= 0 {
 		// A port-number pattern matches the server's port, and nothing
 		// when no server socket address is known.
-		if !f.server.ep.IP.IsValid() || int(f.server.ep.Port) != p.port {
+		if !f.server.ep.IP.IsValid() || int32(f.server.ep.Port) != p.port {
 			return false
 		}
 	} else if !p.name.match(f.Daemon()) {
@@ -35,7 +35,7 @@ func (f *Facts) matchHost(p *hostPattern, h *host) bool {
 	switch p.kind {
 	case hostNetgroup:
 		name := f.hostName(h)
-		return f.hooks.Netgroups != nil && f.hooks.Netgroups.InNetgroup(p.text[1:], name)
+		return f.hooks.Netgroups != nil && f.hooks.Netgroups.InNetgroup(p.text()[1:], name)
 	case hostFile:
 		fl := p.file
 		if fl.openErr != "" {

@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -12,20 +13,30 @@ import (
 // Rule is one access rule of a table.
 type Rule struct {
 	File string // the table's name as used in messages
-	Line int    // the last physical line of the rule, as tcp_wrappers counts
 	Text string // the logical line without its newline
-
-	// Daemons and Clients are the list words as written.
-	Daemons, Clients []string
 	// Options is the option text after the second ':', including the
 	// line's newline; HasOptions tells an absent option field from an
 	// empty one.
 	Options    string
+	Line       int // the last physical line of the rule, as tcp_wrappers counts
+	pos        int32
 	HasOptions bool
 
-	pos     int
 	daemons list[daemonPattern]
 	clients list[clientPattern]
+}
+
+// Daemons returns the daemon list's words as written.
+func (r *Rule) Daemons() []string {
+	d, _, _ := splitAt(r.Text, ':')
+	return tokens(d)
+}
+
+// Clients returns the client list's words as written.
+func (r *Rule) Clients() []string {
+	_, rest, _ := splitAt(r.Text, ':')
+	c, _, _ := splitAt(rest, ':')
+	return tokens(c)
 }
 
 // event is something that happens when a scan passes over a line that is
@@ -77,6 +88,35 @@ func (t *Table) Warnings() []string {
 	return w
 }
 
+// Item is one line of a table as a checker sees it: a rule, or a warning
+// about a line that is not one.
+type Item struct {
+	Rule    *Rule  // nil for a warning
+	Line    int    // the line tcp_wrappers gives it
+	Warning string // for a warning: the text without file and line
+}
+
+// Items returns the rules and the line warnings in file order; a
+// truncated last line comes last.
+func (t *Table) Items() []Item {
+	var items []Item
+	ev := 0
+	for _, r := range t.Rules {
+		for ev < len(t.events) && t.events[ev].pos <= int(r.pos) {
+			items = append(items, Item{Line: t.events[ev].line, Warning: t.events[ev].text})
+			ev++
+		}
+		items = append(items, Item{Rule: r, Line: r.Line})
+	}
+	for ; ev < len(t.events); ev++ {
+		items = append(items, Item{Line: t.events[ev].line, Warning: t.events[ev].text})
+	}
+	if t.trunc != nil {
+		items = append(items, Item{Line: t.trunc.line, Warning: t.trunc.text})
+	}
+	return items
+}
+
 // Truncated reports whether the table ends in an unterminated or over-long
 // line, and the line number tcp_wrappers gives it.
 func (t *Table) Truncated() (line int, ok bool) {
@@ -97,6 +137,11 @@ type ParseOptions struct {
 	// Files is where "/path" client patterns are read from. Nil: /file
 	// patterns match nothing.
 	Files FileSystem
+	// Checker reads the table as tcpdchk does: an unterminated or
+	// over-long line is reported and reading goes on (the rest of an
+	// over-long line is read as a line of its own), instead of ending the
+	// table with an error.
+	Checker bool
 }
 
 // Parse compiles the text of one table. It never fails: every problem
@@ -105,13 +150,20 @@ type ParseOptions struct {
 func Parse(src []byte, name string, opts ParseOptions) *Table {
 	t := &Table{Name: name}
 	c := &compiler{fsys: opts.Files}
-	r := &lineReader{src: src}
+	// One string for the whole file: rule texts and pattern words are
+	// substrings of it, not allocations of their own.
+	r := &lineReader{src: string(src)}
+	var slab []Rule
 	for {
 		l, ok := r.next(lineBufSize)
 		if !ok {
 			break
 		}
 		if !l.terminated {
+			if opts.Checker {
+				t.events = append(t.events, event{pos: len(t.Rules), line: l.line, text: msgMissingNewline})
+				continue
+			}
 			t.trunc = &event{pos: len(t.Rules), line: l.line, text: msgMissingNewline}
 			break
 		}
@@ -125,23 +177,27 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 			continue
 		}
 		cl, opt, hasOpt := splitAt(rest, ':')
-		rule := &Rule{
+		if len(slab) == 0 {
+			slab = make([]Rule, min(4096, max(64, len(t.Rules))))
+		}
+		rule := &slab[0]
+		slab = slab[1:]
+		*rule = Rule{
 			File:       name,
 			Line:       l.line,
-			Text:       strings.TrimSuffix(text, "\n"),
+			Text:       text[:len(text)-1],
 			Options:    opt,
 			HasOptions: hasOpt,
-			pos:        len(t.Rules),
-			daemons:    compileList(dl, c.daemon),
-			clients:    compileList(cl, c.client),
+			pos:        int32(len(t.Rules)),
+			daemons:    c.daemonList(dl),
+			clients:    c.clientList(cl),
 		}
-		rule.Daemons = rule.daemons.words
-		rule.Clients = rule.clients.words
 		t.Rules = append(t.Rules, rule)
 	}
 	for p := range c.files {
 		t.files = append(t.files, p)
 	}
+	slices.Sort(t.files)
 	t.index = buildIndex(t)
 	return t
 }
@@ -156,6 +212,10 @@ func ErrorTable(name, text string) *Table {
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// isDirError reports a read of a directory, which tcp_wrappers' fopen
+// allows and which then yields nothing.
+func isDirError(err error) bool { return strings.HasSuffix(err.Error(), "is a directory") }
 
 // Strerror renders an error the way the C library's strerror would: the
 // innermost error's text with its first letter in upper case (Go's errno

@@ -18,17 +18,19 @@ const (
 )
 
 // hostPattern is a compiled host pattern, used for the client host and for
-// the server side of daemon@host.
+// the server side of daemon@host. str.text is the pattern as written,
+// whatever its kind.
 type hostPattern struct {
+	str  strPattern // the text; for hostString also its meaning
 	kind hostKind
-	text string
-	str  strPattern // hostString
 	// addrOnly: the token has only digits, dots and slashes, so it is never
 	// compared with a host name (tcp_wrappers' NOT_INADDR test).
 	addrOnly bool
-	nm       netmask   // hostNetmask
+	nm       *netmask  // hostNetmask
 	file     *fileList // hostFile
 }
+
+func (p *hostPattern) text() string { return p.str.text }
 
 // fileList is the content of a "/path" pattern, read when the table is
 // compiled.
@@ -42,16 +44,24 @@ type fileList struct {
 // limit, so a file that names itself would exhaust its descriptors.
 const maxFileDepth = 8
 
+// compiler turns list words into patterns, sharing what repeats: the
+// lists of a large table are mostly the same few daemon lists.
 type compiler struct {
-	fsys  FileSystem
-	depth int
-	cache map[string]*fileList
-	busy  map[string]bool // files being read (cycle detection)
-	files map[string]bool // every /file path consulted, for change detection
+	fsys    FileSystem
+	depth   int
+	cache   map[string]*fileList
+	busy    map[string]bool // files being read (cycle detection)
+	files   map[string]bool // every /file path consulted, for change detection
+	daemons map[string]list[daemonPattern]
+	// Slabs that the patterns of many rules are carved from, so that a
+	// large table is a few large allocations.
+	clientSlab []clientPattern
+	groupSlab  [][]clientPattern
+	toks       []string
 }
 
 func (c *compiler) host(tok string) hostPattern {
-	p := hostPattern{text: tok}
+	p := hostPattern{str: strPattern{text: tok, kind: strExact}}
 	switch {
 	case tok[0] == '@':
 		p.kind = hostNetgroup
@@ -65,20 +75,22 @@ func (c *compiler) host(tok string) hostPattern {
 	default:
 		if net, mask, ok := splitAt(tok, '/'); ok {
 			p.kind = hostNetmask
-			p.nm = compileNetmask(net, mask)
+			nm := compileNetmask(net, mask)
+			p.nm = &nm
 			p.addrOnly = true
 			break
 		}
 		p.kind = hostString
 		p.str = compileString(tok)
-		p.addrOnly = onlyChars(tok, "0123456789./")
+		p.addrOnly = numericOnly(tok)
 	}
 	return p
 }
 
-func onlyChars(s, set string) bool {
+// numericOnly reports whether s has only digits, dots and slashes.
+func numericOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(set, s[i]) < 0 {
+		if c := s[i]; (c < '0' || c > '9') && c != '.' && c != '/' {
 			return false
 		}
 	}
@@ -97,31 +109,25 @@ func (c *compiler) fileList(path string) *fileList {
 		// reference simply matches nothing.
 		return fl
 	}
-	if c.cache == nil {
-		c.cache = map[string]*fileList{}
-		c.busy = map[string]bool{}
-	}
 	if c.files == nil {
 		c.files = map[string]bool{}
+		c.cache = map[string]*fileList{}
+		c.busy = map[string]bool{}
 	}
 	c.files[path] = true
 	if c.fsys == nil || c.depth >= maxFileDepth {
 		return fl
 	}
-	if c.cache == nil {
-		c.cache = map[string]*fileList{}
-		c.busy = map[string]bool{}
-	}
 	data, err := c.fsys.ReadFile(path)
 	if err != nil {
-		if !isNotExist(err) {
+		if !isNotExist(err) && !isDirError(err) {
 			fl.openErr = "open " + path + ": " + Strerror(err)
 		}
 		return fl
 	}
 	c.depth++
 	c.busy[path] = true
-	for _, w := range strings.Fields(string(data)) {
+	for _, w := range cFields(string(data)) {
 		if len(w) > 8191 {
 			w = w[:8191]
 		}
@@ -140,27 +146,27 @@ var emptyHost = hostPattern{kind: hostString, str: strPattern{kind: strExact}, a
 // clientPattern is one token of a client list: a host pattern, optionally
 // preceded by a user pattern (user@host).
 type clientPattern struct {
-	text string
 	user *strPattern
 	host hostPattern
 }
 
+func (p *clientPattern) text() string {
+	if p.user != nil {
+		return p.user.text + "@" + p.host.text()
+	}
+	return p.host.text()
+}
+
 func (c *compiler) client(tok string) clientPattern {
-	p := clientPattern{text: tok}
 	if u, h, ok := splitAt(tok[1:], '@'); ok {
 		up := compileString(tok[:1] + u)
-		p.user = &up
-		if h == "" {
-			// "user@" with nothing after it: an empty host pattern, which
-			// tcp_wrappers compares as an empty string and never matches.
-			p.host = emptyHost
-			return p
+		p := clientPattern{user: &up, host: emptyHost}
+		if h != "" {
+			p.host = c.host(h)
 		}
-		p.host = c.host(h)
 		return p
 	}
-	p.host = c.host(tok)
-	return p
+	return clientPattern{host: c.host(tok)}
 }
 
 // daemonPattern is one token of a daemon list: a daemon name or port
@@ -168,7 +174,7 @@ func (c *compiler) client(tok string) clientPattern {
 type daemonPattern struct {
 	text string
 	name strPattern
-	port int // 0-65535: a port-number pattern; -1: a name pattern
+	port int32 // 0-65535: a port-number pattern; -1: a name pattern
 	host *hostPattern
 }
 
@@ -183,12 +189,8 @@ func (c *compiler) daemon(tok string) daemonPattern {
 		}
 		p.host = &hp
 	}
-	p.port = portNumber(name)
-	if name == "" {
-		p.name = strPattern{kind: strExact}
-	} else {
-		p.name = compileString(name)
-	}
+	p.port = int32(portNumber(name))
+	p.name = compileString(name)
 	return p
 }
 
@@ -221,16 +223,55 @@ func portNumber(s string) int {
 	return v
 }
 
-// list is a daemon or client list split at its EXCEPT operators.
+// list is a daemon or client list split at its EXCEPT operators: the
+// tokens before the first EXCEPT, then those up to the next, and so on.
 type list[T any] struct {
 	groups [][]T
-	words  []string // the tokens as written, for listings
+}
+
+// daemonList compiles a daemon list, once per distinct text.
+func (c *compiler) daemonList(s string) list[daemonPattern] {
+	if l, ok := c.daemons[s]; ok {
+		return l
+	}
+	l := compileList(s, c.daemon)
+	if c.daemons == nil {
+		c.daemons = map[string]list[daemonPattern]{}
+	}
+	c.daemons[s] = l
+	return l
+}
+
+// clientList compiles a client list; the common one-group list is carved
+// from the compiler's slabs.
+func (c *compiler) clientList(s string) list[clientPattern] {
+	c.toks = appendTokens(c.toks[:0], s)
+	toks := c.toks
+	for _, t := range toks {
+		if strings.EqualFold(t, "EXCEPT") {
+			return compileList(s, c.client)
+		}
+	}
+	if len(c.clientSlab) < len(toks) {
+		c.clientSlab = make([]clientPattern, max(256, len(toks)))
+	}
+	g := c.clientSlab[:len(toks):len(toks)]
+	c.clientSlab = c.clientSlab[len(toks):]
+	for i, t := range toks {
+		g[i] = c.client(t)
+	}
+	if len(c.groupSlab) == 0 {
+		c.groupSlab = make([][]clientPattern, 256)
+	}
+	groups := c.groupSlab[:1:1]
+	c.groupSlab = c.groupSlab[1:]
+	groups[0] = g
+	return list[clientPattern]{groups: groups}
 }
 
 func compileList[T any](s string, one func(string) T) list[T] {
 	l := list[T]{groups: [][]T{nil}}
 	for _, tok := range tokens(s) {
-		l.words = append(l.words, tok)
 		if strings.EqualFold(tok, "EXCEPT") {
 			l.groups = append(l.groups, nil)
 			continue
@@ -241,27 +282,19 @@ func compileList[T any](s string, one func(string) T) list[T] {
 	return l
 }
 
-// eval applies tcp_wrappers' list rule: the first group must have a
+// evalList applies tcp_wrappers' list rule: the first group must have a
 // matching token, and then the rest of the list (after the next EXCEPT)
 // must not match. Tokens after the first match in a group are not looked
 // at, so they cause no lookups.
 func evalList[T any](groups [][]T, match func(*T) bool) bool {
-	for len(groups) > 0 {
-		matched := false
-		for i := range groups[0] {
-			if match(&groups[0][i]) {
-				matched = true
-				break
-			}
+	if len(groups) == 0 {
+		return false
+	}
+	for i := range groups[0] {
+		if match(&groups[0][i]) {
+			// a EXCEPT rest: true when rest does not match.
+			return len(groups) == 1 || !evalList(groups[1:], match)
 		}
-		if !matched {
-			return false
-		}
-		if len(groups) == 1 {
-			return true
-		}
-		// a EXCEPT rest: true when rest does not match.
-		return !evalList(groups[1:], match)
 	}
 	return false
 }

@@ -1,5 +1,7 @@
 package access
 
+import "strings"
+
 // lineBufSize is the size of the buffer tcp_wrappers reads a logical rule
 // line into. A logical line (after backslash-newline pairs are removed) may
 // hold at most lineBufSize-2 characters before its newline.
@@ -11,7 +13,7 @@ const lineBufSize = 2048
 // byte cuts the rest of its physical line off, and the line counter counts
 // physical lines that ended in a newline.
 type lineReader struct {
-	src  []byte
+	src  string
 	off  int
 	line int // physical lines read so far that ended in a newline
 }
@@ -25,19 +27,16 @@ type logical struct {
 
 // fgets reads at most n-1 bytes, stopping after a newline, like fgets(3).
 // ok is false at end of input.
-func (r *lineReader) fgets(n int) (chunk []byte, ok bool) {
+func (r *lineReader) fgets(n int) (chunk string, ok bool) {
 	if r.off >= len(r.src) || n <= 1 {
-		return nil, false
+		return "", false
 	}
 	end := r.off + n - 1
 	if end > len(r.src) {
 		end = len(r.src)
 	}
-	for i := r.off; i < end; i++ {
-		if r.src[i] == '\n' {
-			end = i + 1
-			break
-		}
+	if i := strings.IndexByte(r.src[r.off:end], '\n'); i >= 0 {
+		end = r.off + i + 1
 	}
 	chunk = r.src[r.off:end]
 	r.off = end
@@ -45,9 +44,10 @@ func (r *lineReader) fgets(n int) (chunk []byte, ok bool) {
 }
 
 // next returns the next logical line; ok is false at end of input. The
-// buffer limit is size bytes (lineBufSize for the tables).
+// buffer limit is size bytes (lineBufSize for the tables). A line that
+// needs no joining is a substring of the source.
 func (r *lineReader) next(size int) (l logical, ok bool) {
-	buf := make([]byte, 0, 128)
+	var buf []byte
 	room := size
 	for room > 1 {
 		chunk, more := r.fgets(room)
@@ -55,11 +55,8 @@ func (r *lineReader) next(size int) (l logical, ok bool) {
 			break
 		}
 		// strlen: a NUL byte ends the string.
-		for i, c := range chunk {
-			if c == 0 {
-				chunk = chunk[:i]
-				break
-			}
+		if i := strings.IndexByte(chunk, 0); i >= 0 {
+			chunk = chunk[:i]
 		}
 		got := len(chunk)
 		if got >= 1 && chunk[got-1] == '\n' {
@@ -67,11 +64,17 @@ func (r *lineReader) next(size int) (l logical, ok bool) {
 			if got >= 2 && chunk[got-2] == '\\' {
 				got -= 2
 			} else {
+				if buf == nil {
+					return logical{text: chunk, terminated: true, line: r.line}, true
+				}
 				buf = append(buf, chunk...)
 				return logical{text: string(buf), terminated: true, line: r.line}, true
 			}
 		}
 		buf = append(buf, chunk[:got]...)
+		if buf == nil {
+			buf = []byte{}
+		}
 		room -= got
 	}
 	if len(buf) == 0 {

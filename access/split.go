@@ -1,7 +1,5 @@
 package access
 
-import "strings"
-
 // splitAt cuts s at the first delimiter that is outside square brackets,
 // counting '[' up and ']' down over the whole of s (the count may go
 // negative). ok is false when there is no such delimiter.
@@ -22,15 +20,34 @@ func splitAt(s string, delim byte) (before, after string, ok bool) {
 	return s, "", false
 }
 
-// listSeparators are the characters that separate tokens in daemon and
-// client lists.
-const listSeparators = " \t\r\n,"
-
 // tokens splits a daemon or client list into its words.
-func tokens(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return r < 0x80 && strings.IndexByte(listSeparators, byte(r)) >= 0
-	})
+func tokens(s string) []string { return appendTokens(nil, s) }
+
+func isListSep(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', ',':
+		return true
+	}
+	return false
+}
+
+// appendTokens appends the words of a list to dst.
+func appendTokens(dst []string, s string) []string {
+	i := 0
+	for i < len(s) {
+		for i < len(s) && isListSep(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !isListSep(s[j]) {
+			j++
+		}
+		if j > i {
+			dst = append(dst, s[i:j])
+		}
+		i = j
+	}
+	return dst
 }
 
 // isBlank reports whether s holds only spaces, tabs, CRs and LFs.
@@ -61,4 +78,25 @@ func NumericAddress(s string) bool {
 	}
 	_, ok := parseIPv6(s)
 	return ok
+}
+
+// cFields splits s at runs of the C locale's white space (space, tab,
+// newline, vertical tab, form feed, carriage return), as scanf's %s does.
+func cFields(s string) []string {
+	var out []string
+	i := 0
+	for i < len(s) {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !isSpace(s[j]) {
+			j++
+		}
+		if j > i {
+			out = append(out, s[i:j])
+		}
+		i = j
+	}
+	return out
 }

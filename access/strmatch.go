@@ -45,15 +45,24 @@ const (
 
 // strPattern is a compiled string pattern (tcp_wrappers' string_match).
 type strPattern struct {
+	text string // the pattern as written
 	kind strKind
-	text string     // the pattern as written
-	ip6  netip.Addr // strBracket: the address inside the brackets (invalid if it does not parse)
+}
+
+// ip6 is the address inside a bracketed pattern (invalid when it does not
+// parse); it is parsed when needed, as bracketed patterns are rare.
+func (p *strPattern) ip6() netip.Addr {
+	if p.kind != strBracket {
+		return netip.Addr{}
+	}
+	a, _ := parseIPv6(p.text[1 : len(p.text)-1])
+	return a
 }
 
 func compileString(tok string) strPattern {
 	p := strPattern{text: tok}
 	switch {
-	case strings.ContainsAny(tok, "*?"):
+	case hasWildcard(tok):
 		p.kind = strGlob
 	case tok[0] == '.':
 		p.kind = strSuffix
@@ -65,11 +74,19 @@ func compileString(tok string) strPattern {
 		p.kind = strPrefix
 	case tok[0] == '[' && tok[len(tok)-1] == ']' && len(tok) >= 2:
 		p.kind = strBracket
-		p.ip6, _ = parseIPv6(tok[1 : len(tok)-1])
 	default:
 		p.kind = strExact
 	}
 	return p
+}
+
+func hasWildcard(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' || s[i] == '?' {
+			return true
+		}
+	}
+	return false
 }
 
 // match compares the pattern with s.
@@ -88,11 +105,12 @@ func (p *strPattern) match(s string) bool {
 	case strPrefix:
 		return len(s) >= len(p.text) && strings.EqualFold(p.text, s[:len(p.text)])
 	case strBracket:
-		if !p.ip6.IsValid() {
+		pat := p.ip6()
+		if !pat.IsValid() {
 			return false
 		}
 		a, ok := parseIPv6(s)
-		return ok && a == p.ip6
+		return ok && a == pat
 	default:
 		return strings.EqualFold(p.text, s)
 	}
@@ -142,10 +160,17 @@ func upper(c byte) byte {
 	return c
 }
 
-// parseIPv6 parses a numeric IPv6 address the way inet_pton(AF_INET6)
-// does: no zone, and an embedded dotted quad only in the last 32 bits.
+// parseIPv6 parses a numeric IPv6 address: an embedded dotted quad only
+// in the last 32 bits, and a "%scope" suffix accepted and ignored, as
+// Debian's build compares addresses without their scope.
 func parseIPv6(s string) (netip.Addr, bool) {
-	if strings.ContainsAny(s, "%") || !strings.Contains(s, ":") {
+	if i := strings.IndexByte(s, '%'); i >= 0 {
+		if i == len(s)-1 {
+			return netip.Addr{}, false
+		}
+		s = s[:i]
+	}
+	if !strings.Contains(s, ":") {
 		return netip.Addr{}, false
 	}
 	a, err := netip.ParseAddr(s)

@@ -13,7 +13,7 @@ import (
 // relative to the working directory).
 type OS struct{}
 
-func (OS) ReadFile(name string) ([]byte, error)   { return os.ReadFile(name) }
+func (OS) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // Default table paths.
