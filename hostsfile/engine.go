@@ -224,4 +224,3 @@ func sameFile(a, b string) bool {
 }
 
 func isOverflow(err error) bool { return err == fsnotify.ErrEventOverflow }
-
