@@ -103,6 +103,9 @@ const whitespace = " \t\r\n"
 // endsInColon reports a ':' as the very last character of text (tcp_wrappers
 // warns "rule ends in \":\"").
 func Split(text string) (fields []Field, endsInColon bool) {
+	if text == "" {
+		return nil, false
+	}
 	rest := text
 	for {
 		var b strings.Builder

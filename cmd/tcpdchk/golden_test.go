@@ -268,9 +268,7 @@ func TestLintOnlyAdds(t *testing.T) {
 // newline, and "\{N*TEXT}" for TEXT repeated N times.
 func unescape(s string) string {
 	s = strings.ReplaceAll(s, `\r`, "\r")
-	if strings.HasSuffix(s, "\\<EOF>\n") {
-		s = strings.TrimSuffix(s, "\\<EOF>\n")
-	}
+	s = strings.TrimSuffix(s, "\\<EOF>\n")
 	for {
 		i := strings.Index(s, `\{`)
 		if i < 0 {
