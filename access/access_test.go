@@ -151,7 +151,10 @@ func TestDecide(t *testing.T) {
 		{name: "C12 port 0 with server", allow: "0: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
 		{name: "C17 signed port", allow: "-0: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
 		{name: "C18 -1 is a name", allow: "-1: ALL\n", deny: "ALL: ALL\n", req: addr("-1", "10.0.0.1"), want: "granted"},
-		{name: "C14 KNOWN daemon", allow: "KNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("", "10.0.0.1"), want: "denied"},
+		{name: "C14 KNOWN daemon", allow: "KNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("unknown", "10.0.0.1"), want: "denied"},
+		{name: "empty daemon name is KNOWN", allow: "KNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("", "10.0.0.1"), want: "granted"},
+		{name: "port wraps at 2^32", allow: "4294967296: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
+		{name: "=x is a missing option name", allow: "sshd: ALL: =x\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied", log: []string{"matched:  hosts.allow line 1", "error: hosts.allow, line 1: missing option name"}},
 		{name: "G28 port pattern in tcpd", allow: "22: ALL\n", deny: "ALL: ALL\n", req: sock("in.fake", "127.0.0.1"), want: "granted"},
 		// D: client patterns
 		{name: "D01 numeric suffix", allow: "sshd: .0.0.1\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "granted"},

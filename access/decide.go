@@ -148,7 +148,18 @@ func (f *Facts) scan(t *Table, d *Decision) scanResult {
 		f.warn(t.OpenErr)
 		return scanError
 	}
-	defer func() { f.ctx = "" }()
+	// The context is restored when the scan ends normally, and left as it
+	// is when an option ends the decision at once (tcp_wrappers jumps out
+	// past the restore).
+	saved := f.ctx
+	res := f.scanTable(t, d)
+	if res <= scanError {
+		f.ctx = saved
+	}
+	return res
+}
+
+func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 	ev := 0
 	var lists [maxLists][]int32
 	var cands [][]int32
@@ -218,7 +229,7 @@ func (f *Facts) runOptions(r *Rule, d *Decision) scanResult {
 		f.warn(`rule ends in ":"`)
 	}
 	for _, fl := range fields {
-		if fl.Empty {
+		if fl.Empty || fl.Name == "" {
 			return f.optionError(d, "missing option name")
 		}
 		kw, flags := options.Lookup(fl.Name)

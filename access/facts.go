@@ -40,7 +40,8 @@ type Endpoint struct {
 
 // Request is what a decision is about.
 type Request struct {
-	// Daemon is the daemon (process) name; empty means "unknown".
+	// Daemon is the daemon (process) name. Debian's tcp_wrappers takes an
+	// empty name as it is (it matches KNOWN and expands to nothing).
 	Daemon string
 	// Client and Server are the two ends of the connection.
 	Client, Server Endpoint
@@ -190,16 +191,21 @@ func (f *Facts) debug(text string) {
 	f.log = append(f.log, Message{LevelDebug, text})
 }
 
+// Context returns the "FILE, line N: " prefix that warnings get now. After
+// an option settled a decision at once (allow, deny, an error), Debian's
+// tcp_wrappers leaves the rule's context in place for every later warning
+// of the process; programs that make several decisions carry it over with
+// SetContext.
+func (f *Facts) Context() string { return f.ctx }
+
+// SetContext sets the prefix later warnings get (see Context).
+func (f *Facts) SetContext(ctx string) { f.ctx = ctx }
+
 // Log returns the diagnostics so far, in order.
 func (f *Facts) Log() []Message { return f.log }
 
-// Daemon returns the daemon name, or "unknown".
-func (f *Facts) Daemon() string {
-	if f.daemon == "" {
-		return Unknown
-	}
-	return f.daemon
-}
+// Daemon returns the daemon name.
+func (f *Facts) Daemon() string { return f.daemon }
 
 func (f *Facts) hostAddr(h *host) string {
 	if !h.addrSet {
@@ -274,7 +280,7 @@ func (f *Facts) ServerName() string { return f.hostName(&f.server) }
 // host name when already known, else the address. It causes no lookups.
 func (f *Facts) ClientInfo() string {
 	info := *f.hostInfo(&f.client)
-	if f.userSet && f.user != "" && f.user != Unknown {
+	if f.userSet && f.user != "" && !eqFold(f.user, Unknown) {
 		return f.user + "@" + info
 	}
 	return info
@@ -313,14 +319,11 @@ func (f *Facts) value(c byte) (string, *string, bool) {
 		f.hostAddr(&f.server)
 		return "", &f.server.addr, true
 	case 'c':
-		if f.userSet && f.user != "" && f.user != Unknown {
+		if f.userSet && f.user != "" && !eqFold(f.user, Unknown) {
 			return f.ClientInfo(), nil, true
 		}
 		return "", f.hostInfo(&f.client), true
 	case 'd':
-		if f.daemon == "" {
-			return Unknown, nil, true
-		}
 		return "", &f.daemon, true
 	case 'h':
 		return "", f.hostInfo(&f.client), true
@@ -341,9 +344,6 @@ func (f *Facts) value(c byte) (string, *string, bool) {
 	case 's':
 		if p := f.hostInfo(&f.server); !eqFold(*p, Unknown) {
 			return f.ServerInfo(), nil, true
-		}
-		if f.daemon == "" {
-			return Unknown, nil, true
 		}
 		return "", &f.daemon, true
 	case 'u':

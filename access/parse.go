@@ -142,6 +142,11 @@ type ParseOptions struct {
 	// over-long line is read as a line of its own), instead of ending the
 	// table with an error.
 	Checker bool
+	// Zones tells whether an IPv6 scope ("%eth0") names an interface. A
+	// bracketed pattern whose scope does not never matches, as in Debian's
+	// tcp_wrappers, where the address then fails to parse. Nil accepts
+	// every scope.
+	Zones func(zone string) bool
 }
 
 // Parse compiles the text of one table. It never fails: every problem
@@ -149,7 +154,7 @@ type ParseOptions struct {
 // and line, when a scan reaches it, exactly as tcp_wrappers would.
 func Parse(src []byte, name string, opts ParseOptions) *Table {
 	t := &Table{Name: name}
-	c := &compiler{fsys: opts.Files}
+	c := &compiler{fsys: opts.Files, zones: opts.Zones}
 	// One string for the whole file: rule texts and pattern words are
 	// substrings of it, not allocations of their own.
 	r := &lineReader{src: string(src)}

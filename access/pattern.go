@@ -48,6 +48,7 @@ const maxFileDepth = 8
 // lists of a large table are mostly the same few daemon lists.
 type compiler struct {
 	fsys    FileSystem
+	zones   func(string) bool
 	depth   int
 	cache   map[string]*fileList
 	busy    map[string]bool // files being read (cycle detection)
@@ -76,18 +77,38 @@ func (c *compiler) host(tok string) hostPattern {
 		if net, mask, ok := splitAt(tok, '/'); ok {
 			p.kind = hostNetmask
 			nm := compileNetmask(net, mask)
+			if nm.v6ok && !c.zoneOK(net) {
+				nm.v6ok = false
+			}
 			p.nm = &nm
 			p.addrOnly = true
 			break
 		}
 		p.kind = hostString
 		p.str = compileString(tok)
+		if p.str.kind == strBracket && !c.zoneOK(tok) {
+			p.str.kind = strNever
+		}
 		p.addrOnly = numericOnly(tok)
 	}
 	return p
 }
 
 // numericOnly reports whether s has only digits, dots and slashes.
+// zoneOK reports whether the scope of a bracketed address, if any, names
+// an interface.
+func (c *compiler) zoneOK(tok string) bool {
+	i := strings.IndexByte(tok, '%')
+	if i < 0 || c.zones == nil {
+		return true
+	}
+	zone := strings.TrimSuffix(tok[i+1:], "]")
+	if j := strings.IndexByte(zone, ']'); j >= 0 {
+		zone = zone[:j]
+	}
+	return c.zones(zone)
+}
+
 func numericOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < '0' || c > '9') && c != '.' && c != '/' {
@@ -195,8 +216,9 @@ func (c *compiler) daemon(tok string) daemonPattern {
 }
 
 // portNumber returns the port a daemon pattern stands for, or -1 when it is
-// a name: an optional sign and decimal digits whose value, read as C's
-// strtoul reads it, is at most 65535 ("-0" is 0; "-1" wraps and is a name).
+// a name: an optional sign and decimal digits, whose value as C's strtoul
+// reads it (saturating, a '-' negating modulo 2^64), cut to 32 bits, is at
+// most 65535. So "-0" and "4294967296" are port 0, and "-1" is a name.
 func portNumber(s string) int {
 	i := 0
 	neg := false
@@ -207,20 +229,31 @@ func portNumber(s string) int {
 	if i == len(s) {
 		return -1
 	}
-	v := 0
+	var v uint64
 	for ; i < len(s); i++ {
 		if !isDigit(s[i]) {
 			return -1
 		}
-		v = v*10 + int(s[i]-'0')
-		if v > 65535 {
-			return -1
+		d := uint64(s[i] - '0')
+		if v > (^uint64(0)-d)/10 {
+			v = ^uint64(0) // ERANGE: ULONG_MAX, even when negated
+			neg = false
+			for ; i < len(s); i++ {
+				if !isDigit(s[i]) {
+					return -1
+				}
+			}
+			break
 		}
+		v = v*10 + d
 	}
-	if neg && v != 0 {
-		return -1
+	if neg {
+		v = -v
 	}
-	return v
+	if p := uint32(v); p <= 65535 {
+		return int(p)
+	}
+	return -1
 }
 
 // list is a daemon or client list split at its EXCEPT operators: the

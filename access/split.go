@@ -1,5 +1,7 @@
 package access
 
+import "net/netip"
+
 // splitAt cuts s at the first delimiter that is outside square brackets,
 // counting '[' up and ']' down over the whole of s (the count may go
 // negative). ok is false when there is no such delimiter.
@@ -99,4 +101,15 @@ func cFields(s string) []string {
 		i = j
 	}
 	return out
+}
+
+// InetAton parses an IPv4 address in any form inet_aton(3) accepts (one
+// to four parts, decimal, octal or hexadecimal), as tcpdmatch does for a
+// host operand that is not a name.
+func InetAton(s string) (netip.Addr, bool) {
+	v, ok := inetAton(s)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }

@@ -41,6 +41,7 @@ const (
 	strPrefix                 // trailing '.': the string starts with it
 	strBracket                // [ipv6]: binary IPv6 comparison
 	strExact                  // anything else: case-insensitive equality
+	strNever                  // a bracketed address that cannot parse here
 )
 
 // strPattern is a compiled string pattern (tcp_wrappers' string_match).
@@ -111,6 +112,8 @@ func (p *strPattern) match(s string) bool {
 		}
 		a, ok := parseIPv6(s)
 		return ok && a == pat
+	case strNever:
+		return false
 	default:
 		return strings.EqualFold(p.text, s)
 	}

@@ -3,7 +3,9 @@ package hostsfile
 import (
 	"errors"
 	"io/fs"
+	"net"
 	"os"
+	"strconv"
 	"syscall"
 
 	"tcpwrap/access"
@@ -27,17 +29,31 @@ const (
 // directory reads as an empty table; any other open error gives a table
 // that logs "cannot open PATH: ERROR" and counts as an error.
 func ReadTable(path string, fsys access.FileSystem) *access.Table {
+	opts := access.ParseOptions{Files: fsys, Zones: InterfaceExists}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil
 		case errors.Is(err, syscall.EISDIR):
-			return access.Parse(nil, path, access.ParseOptions{Files: fsys})
+			return access.Parse(nil, path, opts)
 		}
 		return access.ErrorTable(path, "cannot open "+path+": "+access.Strerror(err))
 	}
-	return access.Parse(data, path, access.ParseOptions{Files: fsys})
+	return access.Parse(data, path, opts)
+}
+
+// InterfaceExists tells whether an IPv6 scope names a network interface
+// (or is a number), as getaddrinfo requires of a scoped address.
+func InterfaceExists(zone string) bool {
+	if zone == "" {
+		return false
+	}
+	if _, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return true
+	}
+	_, err := net.InterfaceByName(zone)
+	return err == nil
 }
 
 // ReadPolicy reads both tables.

@@ -59,7 +59,7 @@ func TestValues(t *testing.T) {
 	for _, c := range []struct {
 		v  string
 		ok bool
-	}{{"1", true}, {"0", false}, {"010", true}, {"+1", false}, {"1s", false}} {
+	}{{"1", true}, {"0", false}, {"010", true}, {"+2", true}, {"-1", false}, {"1s", false}} {
 		if _, ok := ParseTimeout(c.v); ok != c.ok {
 			t.Errorf("ParseTimeout(%q) ok=%v", c.v, ok)
 		}
@@ -95,12 +95,12 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("keyword with a separator: %q", fl.Name)
 			}
 		}
-		ParseSeverity(s)
+		_, _, _ = ParseSeverity(s)
 		ParseUmask(s)
 		ParseLinger(s)
 		ParseNice(s)
 		ParseTimeout(s)
-		SplitUser(s)
-		SplitSetenv(s)
+		_, _, _ = SplitUser(s)
+		_, _ = SplitSetenv(s)
 	})
 }

@@ -69,19 +69,12 @@ func ParseNice(v string) (int, bool) {
 	return int(n), ok
 }
 
-// ParseTimeout parses the rfc931 option's value: a positive decimal number of
-// seconds with nothing else.
+// ParseTimeout parses the rfc931 option's value: a positive decimal
+// number of seconds (scanf "%d" syntax, so a sign is allowed) with nothing
+// after it.
 func ParseTimeout(v string) (int, bool) {
-	if v == "" || strings.Trim(v, "0123456789") != "" {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(v); i++ {
-		if n < 1<<30 {
-			n = n*10 + int(v[i]-'0')
-		}
-	}
-	return n, n > 0
+	n, ok := scanInt(v, 10)
+	return int(n), ok && n > 0
 }
 
 // Syslog facility and level codes, as in <syslog.h>.

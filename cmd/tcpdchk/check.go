@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"tcpwrap/access"
+	"tcpwrap/hostsfile"
 	"tcpwrap/internal/inetcf"
 )
 
@@ -85,7 +86,7 @@ func (c *checker) checkTable(path string, defl access.Verdict) {
 			return
 		}
 	}
-	t := access.Parse(data, path, access.ParseOptions{Files: c.env.files, Checker: true})
+	t := access.Parse(data, path, access.ParseOptions{Files: c.env.files, Checker: true, Zones: hostsfile.InterfaceExists})
 	c.shadows = nil
 	for _, it := range t.Items() {
 		c.ctx = path + ", line " + strconv.Itoa(it.Line) + ": "

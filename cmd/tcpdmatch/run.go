@@ -97,7 +97,8 @@ func parseArgs(args []string, stderr io.Writer) (*options, bool) {
 			continue
 		}
 		if strings.HasPrefix(a, "--") {
-			fmt.Fprintf(stderr, "%s: unrecognized option '%s'\n", prog, a)
+			// getopt without long options reads "--x" as the option '-'.
+			fmt.Fprintf(stderr, "%s: invalid option -- '-'\n", prog)
 			return nil, false
 		}
 		for j := 1; j < len(a); j++ {
@@ -146,6 +147,11 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	if !hasServer {
 		server = access.Unknown
 	}
+	// Debian checks the real-daemon directory first, then reduces the
+	// daemon name, then reads inetd.conf.
+	for _, w := range inetcf.CheckDaemonDir(inetcf.OS{}, inetcf.DefaultDaemonDir) {
+		errw.WriteString(w + "\n")
+	}
 	if strings.HasPrefix(daemon, "/") {
 		base := daemon[strings.LastIndexByte(daemon, '/')+1:]
 		warn(daemon + ": daemon name normalized to: " + base)
@@ -158,13 +164,13 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	}
 
 	// The inetd.conf analysis.
-	table, warnings, err := inetcf.Scan(inetcf.OS{}, o.inetcf, "/usr/sbin")
+	table, warnings, err := inetcf.ScanConf(inetcf.OS{}, o.inetcf, inetcf.DefaultDaemonDir)
+	for _, w := range warnings {
+		errw.WriteString(w + "\n")
+	}
 	if err != nil {
 		errw.WriteString(err.Error() + "\n")
 		return 1
-	}
-	for _, w := range warnings {
-		errw.WriteString(w + "\n")
 	}
 	for _, name := range inetcf.TcpdmatchNotWrapped {
 		table.Register(name, inetcf.NotWrapped)
@@ -184,45 +190,77 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	}
 
 	req := access.Request{Daemon: daemon, User: userName, PID: os.Getpid()}
-
-	// The server, when one was given.
-	if !strings.EqualFold(server, access.Unknown) && !strings.EqualFold(server, access.Paranoid) {
-		addrs, ok := findInetAddr(e.names, server, warn)
-		if !ok {
-			return 1
-		}
-		if len(addrs) > 1 {
-			fmt.Fprintf(errw, "Error: %s has more than one address\n", server)
-			fmt.Fprintf(errw, "Please specify an address instead\n")
-			return 1
-		}
-		req.Server.IP = addrs[0]
-	} else {
-		req.Server.Name = server
-	}
-
-	policy := hostsfile.ReadPolicy(allowPath, denyPath)
 	hooks := access.Hooks{
 		Names:     e.names,
 		Accounts:  e.accounts,
 		BannerFS:  hostsfile.OS{},
 		BannerOut: w,
 	}
-	decide := func(req access.Request) bool {
+	printLog := func(f *access.Facts, from int) int {
+		log := f.Log()
+		for _, m := range log[from:] {
+			errw.WriteString(m.Text + "\n")
+		}
+		return len(log)
+	}
+
+	// The server, when one was given: its name is looked up (and
+	// verified) at once, and kept for every report block.
+	if !strings.EqualFold(server, access.Unknown) && !strings.EqualFold(server, access.Paranoid) {
+		addrs, ok := findInetAddr(e.names, server, warn)
+		if !ok {
+			return 1
+		}
+		// Debian's tcpdmatch walks the list of addresses and is left
+		// with the last one; that is the one it looks up.
+		last := addrs[len(addrs)-1]
+		sf := access.NewFacts(access.Request{Server: access.Endpoint{IP: last}}, hooks)
+		name := sf.ServerName()
+		printLog(sf, 0)
+		if name == access.Unknown {
+			warn("host address " + sf.ServerAddr() + "->name lookup failed")
+		}
+		if len(addrs) > 1 {
+			fmt.Fprintf(errw, "Error: %s has more than one address\n", server)
+			fmt.Fprintf(errw, "Please specify an address instead\n")
+			return 1
+		}
+		req.Server = access.Endpoint{IP: last, Name: name}
+	} else {
+		req.Server.Name = server
+	}
+
+	policy := hostsfile.ReadPolicy(allowPath, denyPath)
+	// The warning context outlives a decision that an option ended (see
+	// access.Facts.Context), as in Debian's tcpdmatch.
+	ctx := ""
+	decide := func(req access.Request, forceName bool) bool {
 		f := access.NewFacts(req, hooks)
-		ok := report(out, errw, policy, f, o.explain)
+		f.SetContext(ctx)
+		logged := 0
+		if forceName {
+			// Debian looks the client's name up (and verifies it) before
+			// the report, and says so when there is none.
+			name := f.ClientName()
+			logged = printLog(f, logged)
+			if name == access.Unknown {
+				warnCtx(errw, f.Context(), "host address "+f.ClientAddr()+"->name lookup failed")
+			}
+		}
+		ok := report(out, errw, policy, f, logged, o.explain)
+		ctx = f.Context()
 		return ok
 	}
 
 	switch {
 	case access.NumericAddress(client):
 		req.Client.Addr = client
-		decide(req)
+		decide(req, false)
 	case strings.EqualFold(client, access.Unknown) || strings.EqualFold(client, access.Paranoid):
 		req.Client.Name = client
-		decide(req)
+		decide(req, false)
 	default:
-		addrs, ok := findInetAddr(e.names, client, warn)
+		addrs, ok := findInetAddr(e.names, client, func(text string) { warnCtx(errw, ctx, text) })
 		if !ok {
 			return 1
 		}
@@ -232,7 +270,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 			}
 			r := req
 			r.Client.IP = a
-			if !decide(r) {
+			if !decide(r, true) {
 				break
 			}
 		}
@@ -240,20 +278,21 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	return 0
 }
 
-// findInetAddr is how tcpdmatch resolves a host operand: an address is
-// looked up in reverse only to warn when that fails; a name is looked up
-// forward, with warnings when it is not found or is an alias.
+func warnCtx(w io.Writer, ctx, text string) {
+	fmt.Fprintf(w, "warning: %s%s\n", ctx, text)
+}
+
+// findInetAddr is how tcpdmatch resolves a host operand: an address (in
+// any inet_aton form, or IPv6) is taken as it is; a name is looked up,
+// with warnings when it is not found or is an alias.
 func findInetAddr(r resolver, host string, warn func(string)) ([]netip.Addr, bool) {
-	if access.NumericAddress(host) {
-		a, err := netip.ParseAddr(host)
-		if err != nil {
-			// inet_addr forms netip does not take (octal, hex parts).
-			a = parseInetAddr(host)
-		}
-		if name, _ := r.HostName(a); name == access.Unknown {
-			warn("host address " + a.String() + "->name lookup failed")
-		}
+	if a, ok := access.InetAton(host); ok {
 		return []netip.Addr{a}, true
+	}
+	if access.NumericAddress(host) {
+		if a, err := netip.ParseAddr(host); err == nil {
+			return []netip.Addr{a}, true
+		}
 	}
 	canon, addrs, err := r.LookupHost(host)
 	if err != nil || len(addrs) == 0 {
@@ -267,19 +306,9 @@ func findInetAddr(r resolver, host string, warn func(string)) ([]netip.Addr, boo
 	return addrs, true
 }
 
-func parseInetAddr(s string) netip.Addr {
-	var b [4]byte
-	parts := strings.Split(s, ".")
-	for i := 0; i < 4 && i < len(parts); i++ {
-		v, _ := strconv.ParseUint(parts[i], 0, 8)
-		b[i] = byte(v)
-	}
-	return netip.AddrFrom4(b)
-}
-
 // report prints one report block and the diagnostics of its decision. It
 // returns false when the decision was aborted (tcp_wrappers exits then).
-func report(out *stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, explain bool) bool {
+func report(out *stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, logged int, explain bool) bool {
 	line := func(label, seq string) {
 		v, _ := f.Expand(seq, access.MaxExpansion)
 		if !strings.EqualFold(v, access.Unknown) {
@@ -291,13 +320,12 @@ func report(out *stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, e
 	line("client:   username ", "%u")
 	line("server:   hostname ", "%N")
 	line("server:   address  ", "%A")
-	d, _ := f.Expand("%d", access.MaxExpansion)
-	out.printf("server:   process  %s\n", d)
+	line("server:   process  ", "%d")
 	// Diagnostics from the report lines themselves (lookups).
-	logged := len(f.Log())
-	for _, m := range f.Log() {
+	for _, m := range f.Log()[logged:] {
 		errw.WriteString(m.Text + "\n")
 	}
+	logged = len(f.Log())
 	// The banners option writes straight to the output, past stdio.
 	dec := p.Decide(f)
 	for _, m := range dec.Log[logged:] {

@@ -12,7 +12,10 @@
 // [Table] whether the daemon's process name is wrapped by tcpd
 // ([Wrapped]), certainly not wrapped ([NotWrapped]) or perhaps wrapped
 // through libwrap ([MaybeWrapped]). Both checkers later ask the table
-// about each daemon name; [Table.Diagnose] and [Table.CheckDaemon] give
+// about each daemon name (tcpdmatch, which logs a warning of its own
+// between the directory check and the file, calls [CheckDaemonDir] and
+// [ScanConf], the two halves of Scan, separately);
+// [Table.Diagnose] and [Table.CheckDaemon] give
 // the resulting "no such process name" and "service possibly not
 // wrapped" diagnostics. [CheckWorldWritable] gives the "world writable"
 // warnings for a path and, if it is absolute, each parent directory.

@@ -34,13 +34,6 @@ func fail(e syscall.Errno) fakeNode           { return fakeNode{err: e} }
 func newFakeFS(cwd string) *fakeFS {
 	return &fakeFS{cwd: cwd, nodes: map[string]fakeNode{"/": dir(0o755)}}
 }
-func (f *fakeFS) clone() *fakeFS {
-	g := &fakeFS{cwd: f.cwd, nodes: make(map[string]fakeNode, len(f.nodes))}
-	for k, v := range f.nodes {
-		g.nodes[k] = v
-	}
-	return g
-}
 
 // set adds a node, creating missing parents as 0755 directories.
 func (f *fakeFS) set(p string, n fakeNode) {

@@ -68,6 +68,7 @@ func debianTree(env, cwd string) *fakeFS {
 	f.set("/tmp/exp/ww/a/b/tcpd", file(0o777))
 	f.set("/tmp/exp/ww/a/b/daemon", file(0o777))
 	f.set("/tmp/exp/suid/tcpd", file(0o4755))
+	f.set("/tmp/exp/suid/prog", file(0o4755))
 	f.set("/tmp/exp/sgid/tcpd", file(0o2755))
 	f.set("/tmp/exp/ww2/tcpd", file(0o4777))
 	f.set("/tmp/exp/perm/p700", file(0o700))
@@ -1021,6 +1022,100 @@ var observed = []observedCase{
 			{"portmap", "warning: portmap: service possibly not wrapped"},
 		},
 	},
+	{
+		// set-uid test after a failed path stat reads the last successful entry stat (path, tcpd daemon or <dir>/<argv0> lookup)
+		name: "stale-setuid",
+		env:  "base",
+		conf: "a stream tcp nowait root tcpd x\n" +
+			"a stream tcp nowait root /tmp/exp/suid/tcpd nosuch\n" +
+			"a stream tcp nowait root tcpd x\n" +
+			"a stream tcp nowait root /tmp/exp/suid/tcpd try-from\n" +
+			"a stream tcp nowait root tcpd x\n" +
+			"a stream tcp nowait root /tmp/exp/suid/prog zz\n" +
+			"a stream tcp nowait root internal\n" +
+			"a stream tcp nowait root /tmp/exp/x/tcpd x\n" +
+			"a stream tcp nowait root /nonexist try-from\n" +
+			"a stream tcp nowait root tcpd x\n",
+		want: []string{
+			"warning: C/inetd.conf, line 1: tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 1: x: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 2: /tmp: world writable",
+			"warning: C/inetd.conf, line 2: /tmp/exp/suid/tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 2: nosuch: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 3: tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 3: tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 3: x: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 4: /tmp: world writable",
+			"warning: C/inetd.conf, line 4: /tmp/exp/suid/tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 5: tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 5: x: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 6: /tmp: world writable",
+			"warning: C/inetd.conf, line 8: /tmp/exp/x/tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 8: /tmp/exp/x/tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 8: x: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 9: /nonexist: not found: No such file or directory",
+			"warning: C/inetd.conf, line 10: tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 10: x: not found in /usr/sbin: No such file or directory",
+		},
+		daemons: []daemonCheck{
+			{"x", ""},
+			{"zz", "warning: zz: service possibly not wrapped"},
+		},
+	},
+	{
+		// failed lookups and miscd leave the stat buffer alone
+		name: "stale-setuid-2",
+		env:  "base",
+		conf: "a stream tcp nowait root /tmp/exp/suid/tcpd nosuch\n" +
+			"a stream tcp nowait root /nonexist nosuch\n" +
+			"a stream tcp nowait root /usr/sbin/miscd x\n" +
+			"a stream tcp nowait root tcpd x\n",
+		want: []string{
+			"warning: C/inetd.conf, line 1: /tmp: world writable",
+			"warning: C/inetd.conf, line 1: /tmp/exp/suid/tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 1: nosuch: not found in /usr/sbin: No such file or directory",
+			"warning: C/inetd.conf, line 2: /nonexist: not found: No such file or directory",
+			"warning: C/inetd.conf, line 3: /usr/sbin/miscd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 4: tcpd: not found: No such file or directory",
+			"warning: C/inetd.conf, line 4: tcpd: file is set-uid or set-gid",
+			"warning: C/inetd.conf, line 4: x: not found in /usr/sbin: No such file or directory",
+		},
+		daemons: []daemonCheck{
+			{"x", ""},
+		},
+	},
+	{
+		// an argv[0] ending in / matches an absent or /-ended argv[1]; the name is then empty
+		name: "inserted-before-empty",
+		env:  "sb2",
+		conf: "a stream tcp nowait root /usr/sbin/tcpd /usr/sbin/\n" +
+			"b stream tcp nowait root /usr/sbin/tcpd /usr/sbin/ x/\n" +
+			"c stream tcp nowait root /usr/sbin/tcpd /usr/sbin/ x\n" +
+			"d stream rpc/tcp nowait root /usr/sbin/tcpd /usr/sbin/\n",
+		want: []string{
+			"warning: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 1: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 1: /usr/sbin/tcpd inserted before /usr/sbin/",
+			"warning: C/inetd.conf, line 1: /usr/sbin/: world writable",
+			"warning: C/inetd.conf, line 1: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 2: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 2: /usr/sbin/tcpd inserted before /usr/sbin/",
+			"warning: C/inetd.conf, line 2: /usr/sbin/: world writable",
+			"warning: C/inetd.conf, line 2: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 3: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 3: /usr/sbin/: world writable",
+			"warning: C/inetd.conf, line 3: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 4: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 4: /usr/sbin/tcpd inserted before /usr/sbin/",
+			"warning: C/inetd.conf, line 4: /usr/sbin/: world writable",
+			"warning: C/inetd.conf, line 4: /usr/sbin: world writable",
+			"warning: C/inetd.conf, line 4: : cannot wrap rpc/tcp services",
+		},
+		daemons: []daemonCheck{
+			{"x", "warning: x: no such process name in C/inetd.conf"},
+			{"tcpd", "warning: tcpd: no such process name in C/inetd.conf"},
+		},
+	},
 }
 
 // TestObservedSetup covers the REAL_DAEMON_DIR check and the choice of
@@ -1463,5 +1558,48 @@ func TestOSPermissionDenied(t *testing.T) {
 	_, _, err = inetcf.Scan(inetcf.OS{}, conf, "")
 	if err == nil || err.Error() != "open "+conf+": Permission denied" {
 		t.Errorf("Scan error = %v", err)
+	}
+}
+
+// TestTcpdmatchSequence: tcpdmatch logs its own "daemon name normalized"
+// warning after the REAL_DAEMON_DIR check and before opening inetd.conf,
+// so it calls CheckDaemonDir and ScanConf separately. Observed from Debian
+// 7.6.q tcpdmatch with a world-writable /usr/sbin:
+// "tcpdmatch -d -i /dev/null /x/foo 1.2.3.4" logged the three records
+// below, and with -i /nonexist the first two, then "open /nonexist: No
+// such file or directory" on stderr.
+func TestTcpdmatchSequence(t *testing.T) {
+	f := debianTree("sb2", "/tmp/exp/chk")
+	f.set("/dev/null", file(0o666))
+	for _, tc := range []struct {
+		conf    string
+		want    []string
+		wantErr string
+	}{
+		{"/dev/null", []string{
+			"warning: /usr/sbin: world writable",
+			"warning: /x/foo: daemon name normalized to: foo",
+			"warning: foo: no such process name in /dev/null",
+		}, ""},
+		{"/nonexist", []string{
+			"warning: /usr/sbin: world writable",
+			"warning: /x/foo: daemon name normalized to: foo",
+		}, "open /nonexist: No such file or directory"},
+	} {
+		got := inetcf.CheckDaemonDir(f, "/usr/sbin")
+		got = append(got, "warning: /x/foo: daemon name normalized to: foo") // tcpdmatch's own
+		tab, more, err := inetcf.ScanConf(f, tc.conf, "/usr/sbin")
+		got = append(got, more...)
+		if err != nil {
+			if err.Error() != tc.wantErr {
+				t.Errorf("ScanConf(%q) error %v", tc.conf, err)
+			}
+		} else if w := tab.CheckDaemon("foo"); w != "" {
+			got = append(got, w)
+		}
+		diff(t, got, tc.want)
+		// Scan is the two steps back to back.
+		_, all, _ := inetcf.Scan(f, tc.conf, "/usr/sbin")
+		diff(t, all, []string{"warning: /usr/sbin: world writable"})
 	}
 }

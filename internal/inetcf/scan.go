@@ -28,8 +28,11 @@ func (e *OpenError) Error() string { return "open " + e.Path + ": " + strerror(e
 // Unwrap returns the underlying error.
 func (e *OpenError) Unwrap() error { return e.Err }
 
-// Scan performs the checkers' inetd.conf analysis and returns the table
-// of process names with the warnings, in the order Debian logs them.
+// Scan performs the checkers' start-up analysis and returns the table of
+// process names with the warnings, in the order Debian logs them. It is
+// [CheckDaemonDir] followed by [ScanConf], which is what tcpdchk does;
+// tcpdmatch logs its "daemon name normalized" warning between the two
+// (and so should call them separately).
 //
 // conf names the file to read; "" means [DefaultConf] if it can be opened
 // (any failure to open it, not only its absence, silently leaves the
@@ -37,17 +40,22 @@ func (e *OpenError) Unwrap() error { return e.Err }
 // yields a nil table, the warnings logged so far and an [*OpenError];
 // an explicit conf that opens but cannot be read (a directory) is an
 // empty file. realDaemonDir is REAL_DAEMON_DIR; "" means
-// [DefaultDaemonDir].
+// [DefaultDaemonDir]. A nil fsys means [OS].
 //
 // In emission order Scan:
 //
-//  1. checks realDaemonDir: the world-writable warnings for it and its
-//     parents, then "REAL_DAEMON_DIR <dir>: <strerror>" if it cannot be
-//     stat'ed, or "REAL_DAEMON_DIR <dir> is not a directory";
+//  1. checks realDaemonDir ([CheckDaemonDir]);
 //  2. opens conf; for the default file only, logs the world-writable
 //     warnings for it and its parents (an explicit file is not checked);
 //  3. analyses each entry, every warning carrying the context
 //     "<conf>, line <n>: ".
+//
+// The file is read in logical lines: backslash-newline joins physical
+// lines (a comment ending in a backslash swallows the next line), a line
+// longer than 8191 bytes is cut there and its rest read as the next line,
+// a NUL byte hides the rest of its physical line and joins the next one,
+// an unterminated last line counts, and "line <n>" is the number of
+// newlines read so far (so 0 before the first one).
 //
 // Entries are read as whitespace-separated fields (blank, tab, CR): an
 // optional service name (absent when the first field is "stream" or
@@ -85,25 +93,38 @@ func (e *OpenError) Unwrap() error { return e.Err }
 //     exists, NotWrapped on ENOENT, and "<dir>/<argv0>: file lookup:
 //     <strerror>" (leaving it MaybeWrapped) on any other error.
 func Scan(fsys FS, conf, realDaemonDir string) (*Table, []string, error) {
-	if realDaemonDir == "" {
-		realDaemonDir = DefaultDaemonDir
-	}
-	s := &scanner{fsys: fsys, dir: realDaemonDir, table: &Table{}}
+	warnings := CheckDaemonDir(fsys, realDaemonDir)
+	tab, more, err := ScanConf(fsys, conf, realDaemonDir)
+	return tab, append(warnings, more...), err
+}
 
-	if fi, err := s.checkPath(realDaemonDir); err != nil {
-		s.warn("REAL_DAEMON_DIR %s: %s", realDaemonDir, strerror(err))
+// CheckDaemonDir returns the checkers' warnings about REAL_DAEMON_DIR
+// (dir; "" means [DefaultDaemonDir]): the world-writable warnings for it
+// and its parents, then "warning: REAL_DAEMON_DIR <dir>: <strerror>" if
+// it cannot be stat'ed, or "warning: REAL_DAEMON_DIR <dir> is not a
+// directory". A nil fsys means [OS].
+func CheckDaemonDir(fsys FS, dir string) []string {
+	s := newScanner(fsys, dir)
+	if fi, err := s.checkPath(s.dir); err != nil {
+		s.warn("REAL_DAEMON_DIR %s: %s", s.dir, strerror(err))
 	} else if !fi.IsDir() {
-		s.warn("REAL_DAEMON_DIR %s is not a directory", realDaemonDir)
+		s.warn("REAL_DAEMON_DIR %s is not a directory", s.dir)
 	}
+	return s.warnings
+}
 
+// ScanConf is [Scan] without the [CheckDaemonDir] step: it opens and
+// analyses inetd.conf only.
+func ScanConf(fsys FS, conf, realDaemonDir string) (*Table, []string, error) {
+	s := newScanner(fsys, realDaemonDir)
 	var rc io.ReadCloser
 	var err error
 	if conf != "" {
-		if rc, err = fsys.Open(conf); err != nil {
+		if rc, err = s.fsys.Open(conf); err != nil {
 			return nil, s.warnings, &OpenError{Path: conf, Err: err}
 		}
 	} else {
-		if rc, err = fsys.Open(DefaultConf); err != nil {
+		if rc, err = s.fsys.Open(DefaultConf); err != nil {
 			return s.table, s.warnings, nil
 		}
 		conf = DefaultConf
@@ -123,6 +144,16 @@ func Scan(fsys FS, conf, realDaemonDir string) (*Table, []string, error) {
 		s.entry(line)
 	}
 	return s.table, s.warnings, nil
+}
+
+func newScanner(fsys FS, dir string) *scanner {
+	if fsys == nil {
+		fsys = OS{}
+	}
+	if dir == "" {
+		dir = DefaultDaemonDir
+	}
+	return &scanner{fsys: fsys, dir: dir, table: &Table{}}
 }
 
 type scanner struct {
