@@ -79,6 +79,7 @@ func run(t *testing.T, c tc) (string, []string, access.Decision) {
 	if c.deny != "-" {
 		p.Deny = access.Parse([]byte(c.deny), "hosts.deny", opts)
 	}
+	c.hooks.Verbose = true
 	f := access.NewFacts(c.req, c.hooks)
 	d := p.Decide(f)
 	// The reference scan must agree in every respect.

@@ -60,7 +60,7 @@ func BenchmarkDecide(b *testing.B) {
 					}
 					b.ReportAllocs()
 					for b.Loop() {
-						d := p.Decide(access.NewFacts(req, access.Hooks{}))
+						d := p.Check(req, access.Hooks{})
 						if d.Verdict != want {
 							b.Fatalf("verdict %v", d.Verdict)
 						}

@@ -1,8 +1,10 @@
 package access
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"tcpwrap/options"
 )
@@ -102,6 +104,26 @@ type Policy struct {
 	Allow, Deny *Table
 }
 
+var factsPool = sync.Pool{New: func() any { return new(Facts) }}
+
+// Check decides a request with facts that live only for the decision
+// (from a pool, so a decision allocates nothing in the common case). Use
+// NewFacts and Decide instead when the facts are needed afterwards, for
+// example to log the client as tcpd does.
+func (p Policy) Check(req Request, hooks Hooks) Decision {
+	f := factsPool.Get().(*Facts)
+	f.reset(req, hooks)
+	d := p.Decide(f)
+	if len(d.Log) > 0 {
+		d.Log = slices.Clone(d.Log)
+	} else {
+		d.Log = nil
+	}
+	f.reset(Request{}, Hooks{})
+	factsPool.Put(f)
+	return d
+}
+
 type scanResult uint8
 
 const (
@@ -185,11 +207,13 @@ func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 			ev++
 		}
 		r := t.Rules[pos]
-		f.ctx = t.Name + ", line " + strconv.Itoa(r.Line) + ": "
-		if !f.ruleMatches(r) {
+		f.ctx = ctxAt(t.Name, r.Line)
+		if !f.ruleMatches(t.lists(r)) {
 			continue
 		}
-		f.debug("matched:  " + t.Name + " line " + strconv.Itoa(r.Line))
+		if f.verbose {
+			f.debug("matched:  " + t.Name + " line " + strconv.Itoa(r.Line))
+		}
 		d.Rule = r
 		if !r.HasOptions {
 			return scanMatch
@@ -208,7 +232,7 @@ func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 		f.event(t, &t.events[ev])
 	}
 	if t.trunc != nil {
-		f.ctx = t.Name + ", line " + strconv.Itoa(t.trunc.line) + ": "
+		f.ctx = ctxAt(t.Name, t.trunc.line)
 		f.warn(t.trunc.text)
 		f.warn("all the subsequent rules will be ignored")
 		return scanError
@@ -217,7 +241,7 @@ func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 }
 
 func (f *Facts) event(t *Table, e *event) {
-	f.ctx = t.Name + ", line " + strconv.Itoa(e.line) + ": "
+	f.ctx = ctxAt(t.Name, e.line)
 	f.warn(e.text)
 }
 
@@ -252,7 +276,9 @@ func (f *Facts) runOptions(r *Rule, d *Decision) scanResult {
 			}
 			value = options.Chop(v)
 		}
-		f.debug("option:   " + fl.Name + " " + value)
+		if f.verbose {
+			f.debug("option:   " + fl.Name + " " + value)
+		}
 		if res := f.runOption(kw, fl.HasValue, value, d); res != scanMatch {
 			return res
 		}
@@ -268,11 +294,11 @@ func (f *Facts) runOptions(r *Rule, d *Decision) scanResult {
 func (r *Rule) RunOptions(f *Facts) Decision {
 	var d Decision
 	from := len(f.log)
-	f.ctx = r.File + ", line " + strconv.Itoa(r.Line) + ": "
+	f.ctx = ctxAt(r.File, r.Line)
 	if r.HasOptions {
 		f.runOptions(r, &d)
 	}
-	f.ctx = ""
+	f.ctx = warnCtx{}
 	d.Rule = r
 	d.Log = f.log[from:]
 	return d

@@ -35,9 +35,10 @@ func (p Policy) Explain(f *Facts, d Decision) []string {
 				out = append(out, where+"matched "+strconvQuote(r.Text)+": "+explainReason(d))
 				return out
 			}
-			ok, why := f.explainList(r.daemons.groups, r.Daemons(), "daemon "+f.Daemon(), func(p *daemonPattern) bool { return f.matchDaemon(p) })
+			l := t.lists(r)
+			ok, why := f.explainList(l.daemons.groups, r.Daemons(), "daemon "+f.Daemon(), func(p *daemonPattern) bool { return f.matchDaemon(p) })
 			if ok {
-				ok, why = f.explainList(r.clients.groups, r.Clients(), "client "+client, func(p *clientPattern) bool { return f.matchClient(p) })
+				ok, why = f.explainList(l.clients.groups, r.Clients(), "client "+client, func(p *clientPattern) bool { return f.matchClient(p) })
 			}
 			if ok {
 				// It matched now but did not decide: a failed aclexec.

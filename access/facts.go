@@ -92,6 +92,9 @@ type Hooks struct {
 	Accounts  Accounts
 	// AclExec runs an aclexec command and reports whether it exited 0.
 	AclExec func(cmd string) (ok bool, warnings []string)
+	// Verbose adds the "matched:" and "option:" records (LevelDebug) to
+	// the decision's log, as tcpdmatch and tcpdchk show them.
+	Verbose bool
 	// BannerFS and BannerOut carry out the banners option while the rule
 	// is processed, as tcp_wrappers does: the file DIR/DAEMON is read from
 	// BannerFS and written, expanded, to BannerOut (the
@@ -132,14 +135,22 @@ type Facts struct {
 	pid      int
 
 	identTimeout time.Duration
-	ctx          string // "FILE, line N: " while a table is scanned
+	ctx          warnCtx // "FILE, line N: " while a table is scanned
+	verbose      bool
 	log          []Message
 	aclexecFail  bool
 }
 
 // NewFacts starts the state of a request.
 func NewFacts(req Request, hooks Hooks) *Facts {
-	f := &Facts{
+	f := new(Facts)
+	f.reset(req, hooks)
+	return f
+}
+
+func (f *Facts) reset(req Request, hooks Hooks) {
+	log := f.log[:0]
+	*f = Facts{
 		hooks:        hooks,
 		daemon:       truncate(req.Daemon),
 		client:       newHost(req.Client),
@@ -148,11 +159,12 @@ func NewFacts(req Request, hooks Hooks) *Facts {
 		datagram:     req.Datagram,
 		pid:          req.PID,
 		identTimeout: DefaultIdentTimeout,
+		verbose:      hooks.Verbose,
+		log:          log,
 	}
 	if f.reqUser != "" {
 		f.user, f.userSet = f.reqUser, true
 	}
-	return f
 }
 
 func newHost(ep Endpoint) host {
@@ -180,11 +192,11 @@ type Message struct {
 }
 
 func (f *Facts) warn(text string) {
-	f.log = append(f.log, Message{LevelError, "warning: " + f.ctx + text})
+	f.log = append(f.log, Message{LevelError, "warning: " + f.ctx.String() + text})
 }
 
 func (f *Facts) fail(text string) {
-	f.log = append(f.log, Message{LevelError, "error: " + f.ctx + text})
+	f.log = append(f.log, Message{LevelError, "error: " + f.ctx.String() + text})
 }
 
 func (f *Facts) debug(text string) {
@@ -196,10 +208,28 @@ func (f *Facts) debug(text string) {
 // tcp_wrappers leaves the rule's context in place for every later warning
 // of the process; programs that make several decisions carry it over with
 // SetContext.
-func (f *Facts) Context() string { return f.ctx }
+func (f *Facts) Context() string { return f.ctx.String() }
 
 // SetContext sets the prefix later warnings get (see Context).
-func (f *Facts) SetContext(ctx string) { f.ctx = ctx }
+func (f *Facts) SetContext(ctx string) { f.ctx = warnCtx{raw: ctx} }
+
+// warnCtx is where a warning comes from: a file and line (rendered only
+// when a warning is given) or a prefix set by SetContext.
+type warnCtx struct {
+	file string
+	line int
+	raw  string
+	at   bool // file and line are set
+}
+
+func ctxAt(file string, line int) warnCtx { return warnCtx{file: file, line: line, at: true} }
+
+func (c warnCtx) String() string {
+	if c.at {
+		return c.file + ", line " + strconv.Itoa(c.line) + ": "
+	}
+	return c.raw
+}
 
 // Log returns the diagnostics so far, in order.
 func (f *Facts) Log() []Message { return f.log }

@@ -3,6 +3,7 @@ package access
 import (
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // index finds, for a client address, the few rules of a table that can
@@ -17,12 +18,12 @@ import (
 // kept exactly.
 type index struct {
 	generic []int32
-	exact   map[string]int32 // address text ("10.0.0.1")
-	prefix  map[string]int32 // "10.0." patterns
-	suffix  map[string]int32 // ".0.1" patterns
-	v4      map[v4key]int32  // net/mask with a prefix mask
+	exact   keyIndex[string] // address text ("10.0.0.1")
+	prefix  keyIndex[string] // "10.0." patterns
+	suffix  keyIndex[string] // ".0.1" patterns
+	v4      keyIndex[v4key]  // net/mask with a prefix mask
 	v4lens  []uint8          // the prefix lengths in v4
-	v6      map[v6key]int32  // [net]/len
+	v6      keyIndex[v6key]  // [net]/len
 	v6lens  []uint8
 	// A map value p >= 0 stands for the one rule at position p (the list
 	// positions[p:p+1]); a value -k-1 for the list multi[k].
@@ -77,6 +78,11 @@ func (k *keys) addHost(p *hostPattern) bool {
 		return true
 	case hostNetmask:
 		m := p.nm
+		if strings.IndexByte(p.str.text, '%') >= 0 {
+			// A scoped address: whether it can match depends on the
+			// machine's interfaces, so it is not indexed.
+			return false
+		}
 		if m.never() {
 			return true
 		}
@@ -131,12 +137,10 @@ func sideEffectFree(l *list[daemonPattern]) bool {
 
 func buildIndex(t *Table) *index {
 	n := len(t.Rules)
+	exact, prefix, suffix := make(mapIndex[string], n), mapIndex[string]{}, mapIndex[string]{}
+	v4, v6 := mapIndex[v4key]{}, mapIndex[v6key]{}
 	ix := &index{
-		exact:     make(map[string]int32, n),
-		prefix:    map[string]int32{},
-		suffix:    map[string]int32{},
-		v4:        map[v4key]int32{},
-		v6:        map[v6key]int32{},
+		exact: exact, prefix: prefix, suffix: suffix, v4: v4, v6: v6,
 		positions: make([]int32, n),
 	}
 	for i := range ix.positions {
@@ -148,10 +152,11 @@ func buildIndex(t *Table) *index {
 	for _, r := range t.Rules {
 		pos := r.pos
 		k.reset()
-		ok := len(r.clients.groups) == 1 && sideEffectFree(&r.daemons)
+		l := t.lists(r)
+		ok := len(l.clients.groups) == 1 && sideEffectFree(&l.daemons)
 		if ok {
-			for i := range r.clients.groups[0] {
-				c := &r.clients.groups[0][i]
+			for i := range l.clients.groups[0] {
+				c := &l.clients.groups[0][i]
 				if c.user != nil || !k.addHost(&c.host) {
 					ok = false
 					break
@@ -163,20 +168,20 @@ func buildIndex(t *Table) *index {
 			continue
 		}
 		for _, s := range k.exact {
-			addKey(ix, ix.exact, s, pos)
+			addKey(ix, exact, s, pos)
 		}
 		for _, s := range k.prefix {
-			addKey(ix, ix.prefix, s, pos)
+			addKey(ix, prefix, s, pos)
 		}
 		for _, s := range k.suffix {
-			addKey(ix, ix.suffix, s, pos)
+			addKey(ix, suffix, s, pos)
 		}
 		for _, key := range k.v4 {
-			addKey(ix, ix.v4, key, pos)
+			addKey(ix, v4, key, pos)
 			v4lens[key.len] = true
 		}
 		for _, key := range k.v6 {
-			addKey(ix, ix.v6, key, pos)
+			addKey(ix, v6, key, pos)
 			v6lens[key.len] = true
 		}
 	}
@@ -194,7 +199,7 @@ func buildIndex(t *Table) *index {
 // addKey records that the rule at pos has key k. Rules are added in
 // position order, so every list stays sorted; a rule naming the same key
 // twice is recorded once.
-func addKey[K comparable](ix *index, m map[K]int32, k K, pos int32) {
+func addKey[K comparable](ix *index, m mapIndex[K], k K, pos int32) {
 	v, ok := m[k]
 	switch {
 	case !ok:
@@ -224,10 +229,40 @@ func (ix *index) list(v int32, ok bool) []int32 {
 	}
 }
 
-func lookup[K comparable](m map[K]int32, k K) (int32, bool) {
+func lookup[K comparable](m keyIndex[K], k K) (int32, bool) { return m.get(k) }
+
+// keyIndex maps a key to a map value (see index): a Go map when the table
+// was compiled here, sorted arrays when it was loaded from a snapshot.
+type keyIndex[K comparable] interface {
+	get(K) (int32, bool)
+	size() int
+}
+
+type mapIndex[K comparable] map[K]int32
+
+func (m mapIndex[K]) get(k K) (int32, bool) {
 	v, ok := m[k]
 	return v, ok
 }
+
+func (m mapIndex[K]) size() int { return len(m) }
+
+// sortedIndex holds keys in ascending order (by cmp) with their values.
+type sortedIndex[K comparable] struct {
+	keys []K
+	vals []int32
+	cmp  func(a, b K) int
+}
+
+func (s *sortedIndex[K]) get(k K) (int32, bool) {
+	i, ok := slices.BinarySearchFunc(s.keys, k, s.cmp)
+	if !ok {
+		return 0, false
+	}
+	return s.vals[i], true
+}
+
+func (s *sortedIndex[K]) size() int { return len(s.keys) }
 
 // candidates returns the sorted position lists whose union holds every rule
 // that can match the request.
@@ -244,28 +279,28 @@ func (ix *index) candidates(f *Facts, out [][]int32) [][]int32 {
 		out = append(out, l)
 	}
 	add(ix.generic)
-	if len(ix.exact)+len(ix.prefix)+len(ix.suffix)+len(ix.v4)+len(ix.v6) == 0 {
+	if ix.exact.size()+ix.prefix.size()+ix.suffix.size()+ix.v4.size()+ix.v6.size() == 0 {
 		return out
 	}
 	addr := f.hostAddr(&f.client)
 	s := stripMapped(addr)
-	if len(ix.exact) > 0 {
+	if ix.exact.size() > 0 {
 		add(ix.list(lookup(ix.exact, s)))
 	}
-	if len(ix.prefix) > 0 || len(ix.suffix) > 0 {
+	if ix.prefix.size() > 0 || ix.suffix.size() > 0 {
 		for i := 0; i < len(s); i++ {
 			if s[i] != '.' {
 				continue
 			}
-			if len(ix.prefix) > 0 {
+			if ix.prefix.size() > 0 {
 				add(ix.list(lookup(ix.prefix, s[:i+1])))
 			}
-			if i > 0 && len(ix.suffix) > 0 {
+			if i > 0 && ix.suffix.size() > 0 {
 				add(ix.list(lookup(ix.suffix, s[i:])))
 			}
 		}
 	}
-	if len(ix.v4) > 0 {
+	if ix.v4.size() > 0 {
 		if a, ok := dotQuad(s); ok {
 			for _, l := range ix.v4lens {
 				m := uint32(0)
@@ -276,7 +311,7 @@ func (ix *index) candidates(f *Facts, out [][]int32) [][]int32 {
 			}
 		}
 	}
-	if len(ix.v6) > 0 && len(s) == len(addr) {
+	if ix.v6.size() > 0 && len(s) == len(addr) {
 		if a, ok := parseIPv6(addr); ok {
 			for _, l := range ix.v6lens {
 				add(ix.list(lookup(ix.v6, v6key{maskedV6(a, int(l)), l})))

@@ -295,21 +295,21 @@ func FileWords(data []byte) []FileWord {
 // "ALL: ALL"). A list with an EXCEPT part that is not empty ("ALL EXCEPT
 // x") does not always match; a list that ends in a bare EXCEPT does.
 func (r *Rule) AlwaysMatches() bool {
-	return listAlways(r.daemons.groups, daemonAlways) && listAlways(r.clients.groups, clientAlways)
+	return listAlways(r.compiled().daemons.groups, daemonAlways) && listAlways(r.compiled().clients.groups, clientAlways)
 }
 
 // NeverMatches reports whether the rule's daemon list or its client list
 // can match nothing at all: it is empty, or it starts with EXCEPT (case
 // C04).
 func (r *Rule) NeverMatches() (daemons, clients bool) {
-	return len(r.daemons.groups[0]) == 0, len(r.clients.groups[0]) == 0
+	return len(r.compiled().daemons.groups[0]) == 0, len(r.compiled().clients.groups[0]) == 0
 }
 
 // ClientsAlwaysMatch reports whether the rule's client list matches every
 // client (as "ALL" does), so that the rule matches every request its
 // daemon list matches.
 func (r *Rule) ClientsAlwaysMatch() bool {
-	return listAlways(r.clients.groups, clientAlways)
+	return listAlways(r.compiled().clients.groups, clientAlways)
 }
 
 // Covers reports whether every request that later can match is matched by
@@ -319,23 +319,23 @@ func (r *Rule) ClientsAlwaysMatch() bool {
 // each daemon pattern later's list starts with (before any EXCEPT) is
 // matched by r's ("sshd: ALL" covers "sshd: 10.0.0.1").
 func (r *Rule) Covers(later *Rule) bool {
-	if !listAlways(r.clients.groups, clientAlways) {
+	if !listAlways(r.compiled().clients.groups, clientAlways) {
 		return false
 	}
-	if listAlways(r.daemons.groups, daemonAlways) {
+	if listAlways(r.compiled().daemons.groups, daemonAlways) {
 		return true
 	}
-	if !exceptFree(r.daemons.groups) {
+	if !exceptFree(r.compiled().daemons.groups) {
 		return false
 	}
-	g := later.daemons.groups[0]
+	g := later.compiled().daemons.groups[0]
 	if len(g) == 0 {
 		return false // later never matches anyway
 	}
 	for i := range g {
 		covered := false
-		for j := range r.daemons.groups[0] {
-			if daemonCovers(&r.daemons.groups[0][j], &g[i]) {
+		for j := range r.compiled().daemons.groups[0] {
+			if daemonCovers(&r.compiled().daemons.groups[0][j], &g[i]) {
 				covered = true
 				break
 			}

@@ -283,7 +283,7 @@ func TestCoversAgreesWithMatcher(t *testing.T) {
 					Server: Endpoint{IP: netip.MustParseAddr("192.0.2.200"), Port: 22},
 					User:   "u",
 				}, Hooks{Names: lintClients})
-				if f.ruleMatches(l) && !f.ruleMatches(e) {
+				if f.ruleMatches(l.compiled()) && !f.ruleMatches(e.compiled()) {
 					t.Errorf("%q matches (%s, %s) but %q does not", pair[1], d, client, pair[0])
 				}
 			}

@@ -4,8 +4,8 @@ import "strings"
 
 // ruleMatches evaluates a rule's daemon list and then, only if that
 // matched, its client list.
-func (f *Facts) ruleMatches(r *Rule) bool {
-	return evalList(r.daemons.groups, f.matchDaemon) && evalList(r.clients.groups, f.matchClient)
+func (f *Facts) ruleMatches(l *ruleLists) bool {
+	return evalList(l.daemons.groups, f.matchDaemon) && evalList(l.clients.groups, f.matchClient)
 }
 
 func (f *Facts) matchDaemon(p *daemonPattern) bool {

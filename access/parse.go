@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -22,8 +24,25 @@ type Rule struct {
 	pos        int32
 	HasOptions bool
 
+	// lists holds the compiled daemon and client lists; a table loaded
+	// from a snapshot compiles them when a decision first reaches the rule.
+	lists atomic.Pointer[ruleLists]
+}
+
+// ruleLists are a rule's compiled lists.
+type ruleLists struct {
 	daemons list[daemonPattern]
 	clients list[clientPattern]
+}
+
+// compiled returns the compiled lists of a rule of an eagerly compiled
+// table (as Parse makes them).
+func (r *Rule) compiled() *ruleLists {
+	l := r.lists.Load()
+	if l == nil {
+		panic("access: rule of a snapshot table used without its table")
+	}
+	return l
 }
 
 // Daemons returns the daemon list's words as written.
@@ -64,6 +83,28 @@ type Table struct {
 
 	files []string // /file patterns consulted
 	index *index
+	lazy  *lazyCompiler // tables loaded from a snapshot
+}
+
+// lazyCompiler compiles the rules of a snapshot table on first use.
+type lazyCompiler struct {
+	mu sync.Mutex
+	c  *compiler
+}
+
+// lists returns a rule's compiled lists, compiling them if needed.
+func (t *Table) lists(r *Rule) *ruleLists {
+	if l := r.lists.Load(); l != nil {
+		return l
+	}
+	t.lazy.mu.Lock()
+	defer t.lazy.mu.Unlock()
+	if l := r.lists.Load(); l != nil {
+		return l
+	}
+	l := t.lazy.c.ruleLists(r.Text)
+	r.lists.Store(l)
+	return l
 }
 
 // Files returns the paths of every /file pattern the table consulted, so
@@ -159,6 +200,7 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 	// substrings of it, not allocations of their own.
 	r := &lineReader{src: string(src)}
 	var slab []Rule
+	var listSlab []ruleLists
 	for {
 		l, ok := r.next(lineBufSize)
 		if !ok {
@@ -183,20 +225,18 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 		}
 		cl, opt, hasOpt := splitAt(rest, ':')
 		if len(slab) == 0 {
-			slab = make([]Rule, min(4096, max(64, len(t.Rules))))
+			n := min(4096, max(64, len(t.Rules)))
+			slab = make([]Rule, n)
+			listSlab = make([]ruleLists, n)
 		}
 		rule := &slab[0]
 		slab = slab[1:]
-		*rule = Rule{
-			File:       name,
-			Line:       l.line,
-			Text:       text[:len(text)-1],
-			Options:    opt,
-			HasOptions: hasOpt,
-			pos:        int32(len(t.Rules)),
-			daemons:    c.daemonList(dl),
-			clients:    c.clientList(cl),
-		}
+		rule.File, rule.Line, rule.Text = name, l.line, text[:len(text)-1]
+		rule.Options, rule.HasOptions, rule.pos = opt, hasOpt, int32(len(t.Rules))
+		ls := &listSlab[0]
+		listSlab = listSlab[1:]
+		ls.daemons, ls.clients = c.daemonList(dl), c.clientList(cl)
+		rule.lists.Store(ls)
 		t.Rules = append(t.Rules, rule)
 	}
 	for p := range c.files {

@@ -262,6 +262,13 @@ type list[T any] struct {
 	groups [][]T
 }
 
+// ruleLists compiles the lists of a rule from its text.
+func (c *compiler) ruleLists(text string) *ruleLists {
+	dl, rest, _ := splitAt(text, ':')
+	cl, _, _ := splitAt(rest, ':')
+	return &ruleLists{daemons: c.daemonList(dl), clients: c.clientList(cl)}
+}
+
 // daemonList compiles a daemon list, once per distinct text.
 func (c *compiler) daemonList(s string) list[daemonPattern] {
 	if l, ok := c.daemons[s]; ok {

@@ -139,8 +139,7 @@ func (e *Engine) Policy() access.Policy {
 
 // Check decides a request with the tables in force.
 func (e *Engine) Check(req access.Request, hooks access.Hooks) access.Decision {
-	p := e.Policy()
-	return p.Decide(access.NewFacts(req, hooks))
+	return e.Policy().Check(req, hooks)
 }
 
 // Reload recompiles the tables now. While one reload runs, others wait

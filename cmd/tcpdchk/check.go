@@ -11,6 +11,7 @@ import (
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
 	"tcpwrap/internal/inetcf"
+	"tcpwrap/internal/stdio"
 )
 
 // checker examines the tables as Debian's tcpdchk does: every rule of
@@ -31,7 +32,7 @@ import (
 //     changes its own credentials (the "initgroups" patch inverted the
 //     dry-run test) and may then be unable to read the remaining files.
 //     Here each rule's verdict is decided by a simulation
-//     (dryRunAccounts) and this process never changes its credentials.
+//     (internal/dryrun) and this process never changes its credentials.
 //   - An over-long %-expansion makes Debian's checker sleep 5 s and exit;
 //     here the rule counts as an error and checking goes on.
 //   - Words of a /file pattern are the matcher's words (split at white
@@ -40,10 +41,10 @@ import (
 type checker struct {
 	*flags
 	env    *env
-	out    *stdioOut // the listing (-v)
-	stdout io.Writer // raw standard output, for the banners option
-	errw   io.Writer // diagnostics
-	names  resolver  // nil: no lookups (-n)
+	out    *stdio.Stdout // the listing (-v)
+	stdout io.Writer     // raw standard output, for the banners option
+	errw   io.Writer     // diagnostics
+	names  resolver      // nil: no lookups (-n)
 	inetd  *inetcf.Table
 
 	ctx    string // "FILE, line N: " for diagnostics
@@ -117,12 +118,12 @@ func (c *checker) checkRule(r *access.Rule, defl access.Verdict) {
 		}
 	}
 	if c.verbose {
-		c.out.printf("\n>>> Rule %s line %d:\n", r.File, r.Line)
-		c.out.printf("daemons:  %s\n", strings.Join(r.Daemons(), " "))
+		c.out.Printf("\n>>> Rule %s line %d:\n", r.File, r.Line)
+		c.out.Printf("daemons:  %s\n", strings.Join(r.Daemons(), " "))
 	}
 	c.checkDaemonList(r.Daemons())
 	if c.verbose {
-		c.out.printf("clients:  %s\n", strings.Join(r.Clients(), " "))
+		c.out.Printf("clients:  %s\n", strings.Join(r.Clients(), " "))
 	}
 	c.checkClientList(r.Clients())
 	verdict := c.checkOptions(r, defl)
@@ -130,7 +131,7 @@ func (c *checker) checkRule(r *access.Rule, defl access.Verdict) {
 		c.lintRule(r)
 	}
 	if c.verbose {
-		c.out.printf("access:   %s\n", verdict)
+		c.out.Printf("access:   %s\n", verdict)
 	}
 }
 
@@ -359,6 +360,7 @@ func (c *checker) checkOptions(r *access.Rule, defl access.Verdict) access.Verdi
 		return defl
 	}
 	f := access.NewFacts(fakeRequest(c.env.pid), access.Hooks{
+		Verbose:   true,
 		Accounts:  c.env.newAccounts(),
 		BannerFS:  c.env.files,
 		BannerOut: c.stdout,

@@ -15,6 +15,7 @@ import (
 
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
+	"tcpwrap/internal/dryrun"
 	"tcpwrap/internal/inetcf"
 	"tcpwrap/resolve"
 )
@@ -110,7 +111,7 @@ func testEnv(hostsPath string) *env {
 		names:       &resolve.Resolver{HostsFile: hostsPath, Net: deadDNS},
 		files:       hostsfile.OS{},
 		inetFS:      inetcf.OS{},
-		newAccounts: func() access.Accounts { return &dryRunAccounts{uid: 0, gid: 0} },
+		newAccounts: func() access.Accounts { return &dryrun.Accounts{} },
 		pid:         4242,
 	}
 }

@@ -14,7 +14,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tcpwrap/access"
 	"tcpwrap/hostsfile"
+	"tcpwrap/internal/dryrun"
 	"tcpwrap/internal/inetcf"
 	"tcpwrap/resolve"
 )
@@ -25,7 +27,7 @@ func main() {
 		files:       hostsfile.OS{},
 		inetFS:      inetcf.OS{},
 		terminal:    isTerminal(1),
-		newAccounts: newDryRunAccounts,
+		newAccounts: func() access.Accounts { return dryrun.New() },
 		pid:         os.Getpid(),
 	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr, env))

@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
-	"os/user"
-	"strconv"
-	"strings"
 
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
 	"tcpwrap/internal/inetcf"
+	"tcpwrap/internal/stdio"
 )
 
 // resolver is what tcpdchk needs from the name service: the verified name
@@ -36,7 +33,7 @@ type env struct {
 	// C stdio would make it.
 	terminal bool
 	// newAccounts returns the checks of the user and group options for one
-	// rule (see dryRunAccounts).
+	// rule (see internal/dryrun).
 	newAccounts func() access.Accounts
 	// pid is what %p expands to.
 	pid int
@@ -130,8 +127,8 @@ func run(args []string, stdout, stderr io.Writer, e *env) int {
 		fmt.Fprintf(stderr, usageText, args[0])
 		return exitUsage
 	}
-	out := &stdioOut{w: stdout, terminal: e.terminal}
-	defer out.flush()
+	out := &stdio.Stdout{W: stdout, Terminal: e.terminal}
+	defer out.Flush()
 	c := &checker{
 		flags:  f,
 		env:    e,
@@ -150,7 +147,7 @@ func run(args []string, stdout, stderr io.Writer, e *env) int {
 		c.line(w)
 	}
 	if err != nil {
-		out.flush()
+		out.Flush()
 		c.line(err.Error())
 		return exitUsage
 	}
@@ -161,7 +158,7 @@ func run(args []string, stdout, stderr io.Writer, e *env) int {
 	}
 	c.inetd = table
 	if f.verbose {
-		out.printf("Using network configuration file: %s\n", table.Name())
+		out.Printf("Using network configuration file: %s\n", table.Name())
 	}
 
 	allow, deny := hostsfile.AllowPath, hostsfile.DenyPath
@@ -180,92 +177,4 @@ func run(args []string, stdout, stderr io.Writer, e *env) int {
 		return exitError
 	}
 	return exitOK
-}
-
-// stdioBuffer is the block size of C stdio on a pipe or a file.
-const stdioBuffer = 4096
-
-// stdioOut imitates C stdio in front of standard output: the banners
-// option writes its file straight to the descriptor (write(2)), past this
-// buffer, so where a banner lands among the listing depends on it, as in
-// Debian's tcpdchk. On a terminal the buffer is flushed at each newline.
-type stdioOut struct {
-	w        io.Writer
-	buf      []byte
-	terminal bool
-}
-
-func (s *stdioOut) printf(format string, a ...any) {
-	s.buf = fmt.Appendf(s.buf, format, a...)
-	if s.terminal {
-		if i := strings.LastIndexByte(string(s.buf), '\n'); i >= 0 {
-			s.w.Write(s.buf[:i+1])
-			s.buf = s.buf[i+1:]
-		}
-		return
-	}
-	for len(s.buf) >= stdioBuffer {
-		s.w.Write(s.buf[:stdioBuffer])
-		s.buf = s.buf[stdioBuffer:]
-	}
-}
-
-func (s *stdioOut) flush() {
-	if len(s.buf) > 0 {
-		s.w.Write(s.buf)
-		s.buf = nil
-	}
-}
-
-// dryRunAccounts checks the user and group options of one rule as Debian's
-// tcpdchk finds them when it really switches its own credentials (a
-// Debian defect: the "initgroups" patch inverted the dry-run test), but
-// without switching: the same verdict and the same error text, while this
-// process keeps its identity. Debian's tcpdchk then goes on as that user
-// and may be unable to read the rest of the files (case F07); ours starts
-// each rule afresh.
-//
-// It is a copy of cmd/tcpdmatch's type of the same name.
-type dryRunAccounts struct {
-	uid int
-	gid int
-}
-
-func newDryRunAccounts() access.Accounts {
-	return &dryRunAccounts{uid: os.Geteuid(), gid: os.Getegid()}
-}
-
-type accountError string
-
-func (e accountError) Error() string { return string(e) }
-
-func (a *dryRunAccounts) Group(name string) error {
-	g, err := user.LookupGroup(name)
-	if err != nil {
-		return accountError(`unknown group: "` + name + `"`)
-	}
-	gid, _ := strconv.Atoi(g.Gid)
-	if a.uid != 0 && gid != a.gid {
-		return accountError("setgid(" + name + "): Operation not permitted")
-	}
-	a.gid = gid
-	return nil
-}
-
-func (a *dryRunAccounts) User(name string) error {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return accountError(`unknown user: "` + name + `"`)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if a.uid != 0 && uid != a.uid {
-		return accountError("setuid(" + name + "): Operation not permitted")
-	}
-	a.uid = uid
-	if a.uid != 0 && gid != a.gid {
-		return accountError("setgid(" + name + "): Operation not permitted")
-	}
-	a.gid = gid
-	return nil
 }

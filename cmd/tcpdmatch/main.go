@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tcpwrap/internal/dryrun"
 	"tcpwrap/resolve"
 )
 
@@ -15,7 +16,7 @@ func main() {
 	env := &env{
 		names:    &resolve.Resolver{},
 		terminal: isTerminal(1),
-		accounts: newDryRunAccounts(),
+		accounts: dryrun.New(),
 	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr, env))
 }

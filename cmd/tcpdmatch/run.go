@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"os/user"
 
-	"strconv"
 	"strings"
 
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
 	"tcpwrap/internal/inetcf"
+	"tcpwrap/internal/stdio"
 )
 
 // resolver is what tcpdmatch needs from name service.
@@ -33,39 +32,6 @@ const usageText = `usage: %s [-d] [-i inet_conf] daemon[@host] [user@]host
 	-d: use allow/deny files in current directory
 	-i: location of inetd.conf file
 `
-
-// stdioBuffer is the block size of C stdio on a pipe or file: tcp_wrappers
-// writes banners with write(2), past this buffer, so where a banner lands
-// in the output depends on it.
-const stdioBuffer = 4096
-
-// stdout imitates C stdio in front of a writer that banners write to
-// directly.
-type stdout struct {
-	w        io.Writer
-	buf      []byte
-	terminal bool
-}
-
-func (s *stdout) printf(format string, a ...any) {
-	s.buf = fmt.Appendf(s.buf, format, a...)
-	if s.terminal {
-		if i := strings.LastIndexByte(string(s.buf), '\n'); i >= 0 {
-			s.w.Write(s.buf[:i+1])
-			s.buf = s.buf[i+1:]
-		}
-		return
-	}
-	for len(s.buf) >= stdioBuffer {
-		s.w.Write(s.buf[:stdioBuffer])
-		s.buf = s.buf[stdioBuffer:]
-	}
-}
-
-func (s *stdout) flush() {
-	s.w.Write(s.buf)
-	s.buf = nil
-}
 
 // options are the parsed command line.
 type options struct {
@@ -139,8 +105,8 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 		fmt.Fprintf(errw, usageText, args[0])
 		return 1
 	}
-	out := &stdout{w: w, terminal: e.terminal}
-	defer out.flush()
+	out := &stdio.Stdout{W: w, Terminal: e.terminal}
+	defer out.Flush()
 
 	// daemon[@server]
 	daemon, server, hasServer := access.SplitAt(o.daemon, '@')
@@ -191,6 +157,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 
 	req := access.Request{Daemon: daemon, User: userName, PID: os.Getpid()}
 	hooks := access.Hooks{
+		Verbose:   true,
 		Names:     e.names,
 		Accounts:  e.accounts,
 		BannerFS:  hostsfile.OS{},
@@ -266,7 +233,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 		}
 		for i, a := range addrs {
 			if i > 0 {
-				out.printf("\n")
+				out.Printf("\n")
 			}
 			r := req
 			r.Client.IP = a
@@ -308,11 +275,11 @@ func findInetAddr(r resolver, host string, warn func(string)) ([]netip.Addr, boo
 
 // report prints one report block and the diagnostics of its decision. It
 // returns false when the decision was aborted (tcp_wrappers exits then).
-func report(out *stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, logged int, explain bool) bool {
+func report(out *stdio.Stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, logged int, explain bool) bool {
 	line := func(label, seq string) {
 		v, _ := f.Expand(seq, access.MaxExpansion)
 		if !strings.EqualFold(v, access.Unknown) {
-			out.printf("%s%s\n", label, v)
+			out.Printf("%s%s\n", label, v)
 		}
 	}
 	line("client:   hostname ", "%n")
@@ -338,59 +305,11 @@ func report(out *stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, l
 	if dec.Delegated {
 		verdict = "delegated"
 	}
-	out.printf("access:   %s\n", verdict)
+	out.Printf("access:   %s\n", verdict)
 	if explain {
 		for _, s := range p.Explain(f, dec) {
-			out.printf("explain:  %s\n", s)
+			out.Printf("explain:  %s\n", s)
 		}
 	}
 	return true
-}
-
-// dryRunAccounts checks the user and group options as Debian's tcpdmatch
-// would find them when it really switched its own credentials (it does,
-// by a defect), without switching: the same verdict and the same error
-// text, but this process keeps its identity.
-type dryRunAccounts struct {
-	uid int
-	gid int
-}
-
-func newDryRunAccounts() *dryRunAccounts {
-	return &dryRunAccounts{uid: os.Geteuid(), gid: os.Getegid()}
-}
-
-type accountError string
-
-func (e accountError) Error() string { return string(e) }
-
-func (a *dryRunAccounts) Group(name string) error {
-	g, err := user.LookupGroup(name)
-	if err != nil {
-		return accountError(`unknown group: "` + name + `"`)
-	}
-	gid, _ := strconv.Atoi(g.Gid)
-	if a.uid != 0 && gid != a.gid {
-		return accountError("setgid(" + name + "): Operation not permitted")
-	}
-	a.gid = gid
-	return nil
-}
-
-func (a *dryRunAccounts) User(name string) error {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return accountError(`unknown user: "` + name + `"`)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if a.uid != 0 && uid != a.uid {
-		return accountError("setuid(" + name + "): Operation not permitted")
-	}
-	a.uid = uid
-	if a.uid != 0 && gid != a.gid {
-		return accountError("setgid(" + name + "): Operation not permitted")
-	}
-	a.gid = gid
-	return nil
 }
