@@ -197,7 +197,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 		req.Server.Name = server
 	}
 
-	policy := hostsfile.ReadPolicy(allowPath, denyPath)
+	policy := hostsfile.DefaultCache().ReadPolicy(allowPath, denyPath)
 	// The warning context outlives a decision that an option ended (see
 	// access.Facts.Context), as in Debian's tcpdmatch.
 	ctx := ""
