@@ -199,8 +199,13 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 	// One string for the whole file: rule texts and pattern words are
 	// substrings of it, not allocations of their own.
 	r := &lineReader{src: string(src)}
-	var slab []Rule
-	var listSlab []ruleLists
+	// Size the slabs for the whole table at once.
+	lines := maxRules(r.src)
+	slab := make([]Rule, lines)
+	listSlab := make([]ruleLists, lines)
+	c.clientSlab = make([]clientPattern, lines)
+	c.groupSlab = make([][]clientPattern, lines)
+	t.Rules = make([]*Rule, 0, lines)
 	for {
 		l, ok := r.next(lineBufSize)
 		if !ok {
@@ -224,11 +229,6 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 			continue
 		}
 		cl, opt, hasOpt := splitAt(rest, ':')
-		if len(slab) == 0 {
-			n := min(4096, max(64, len(t.Rules)))
-			slab = make([]Rule, n)
-			listSlab = make([]ruleLists, n)
-		}
 		rule := &slab[0]
 		slab = slab[1:]
 		rule.File, rule.Line, rule.Text = name, l.line, text[:len(text)-1]
@@ -245,6 +245,23 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 	slices.Sort(t.files)
 	t.index = buildIndex(t)
 	return t
+}
+
+// maxRules bounds the number of rules in a table: the lines that are
+// neither comments nor empty.
+func maxRules(src string) int {
+	n := 1
+	for len(src) > 0 {
+		i := strings.IndexByte(src, '\n')
+		if i < 0 {
+			i = len(src) - 1
+		}
+		if i > 0 && src[0] != '#' {
+			n++
+		}
+		src = src[i+1:]
+	}
+	return n
 }
 
 // ErrorTable returns a table that could not be opened: scanning it logs
