@@ -13,3 +13,10 @@ func WithoutIndex(p Policy) Policy {
 	}
 	return Policy{Allow: strip(p.Allow), Deny: strip(p.Deny)}
 }
+
+// ParseSequential compiles a table in one piece, whatever its size.
+func ParseSequential(src []byte, name string, opts ParseOptions) *Table {
+	t := parseLines(string(src), 0, name, opts)
+	t.index = buildIndex(t)
+	return t
+}

@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,11 +195,85 @@ type ParseOptions struct {
 // tcp_wrappers would report is kept in the table and reported, with file
 // and line, when a scan reaches it, exactly as tcp_wrappers would.
 func Parse(src []byte, name string, opts ParseOptions) *Table {
-	t := &Table{Name: name}
-	c := &compiler{fsys: opts.Files, zones: opts.Zones}
 	// One string for the whole file: rule texts and pattern words are
 	// substrings of it, not allocations of their own.
-	r := &lineReader{src: string(src)}
+	text := string(src)
+	var t *Table
+	if i := splitPoint(text); i > 0 {
+		t = parseHalves(text, i, name, opts)
+	} else {
+		t = parseLines(text, 0, name, opts)
+	}
+	slices.Sort(t.files)
+	t.files = slices.Compact(t.files)
+	t.index = buildIndex(t)
+	return t
+}
+
+// parallelMin is the size from which Parse compiles the two halves of a
+// table at the same time.
+const parallelMin = 256 << 10
+
+// splitPoint returns where a large table can be cut in two so that each
+// half reads exactly as it does as part of the whole: just after a newline
+// that ends a logical line (no backslash before it), in a file without NUL
+// bytes (a NUL swallows its line's newline and changes the line count).
+// It returns 0 when the table is not to be cut.
+func splitPoint(s string) int {
+	if len(s) < parallelMin || runtime.GOMAXPROCS(0) < 2 || strings.IndexByte(s, 0) >= 0 {
+		return 0
+	}
+	for i := len(s) / 2; i < len(s)-1; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return 0
+		}
+		i += j
+		if i > 0 && s[i-1] != '\\' {
+			return i + 1
+		}
+		i++
+	}
+	return 0
+}
+
+// parseHalves compiles s[:cut] and s[cut:] at the same time and joins
+// them.
+func parseHalves(s string, cut int, name string, opts ParseOptions) *Table {
+	var second *Table
+	done := make(chan struct{})
+	go func() {
+		second = parseLines(s[cut:], strings.Count(s[:cut], "\n"), name, opts)
+		close(done)
+	}()
+	t := parseLines(s[:cut], 0, name, opts)
+	<-done
+	if t.trunc != nil {
+		return t // reading stops there: the second half is never read
+	}
+	off := len(t.Rules)
+	for _, r := range second.Rules {
+		r.pos += int32(off)
+	}
+	t.Rules = append(t.Rules, second.Rules...)
+	for _, e := range second.events {
+		e.pos += off
+		t.events = append(t.events, e)
+	}
+	if second.trunc != nil {
+		tr := *second.trunc
+		tr.pos += off
+		t.trunc = &tr
+	}
+	t.files = append(t.files, second.files...)
+	return t
+}
+
+// parseLines compiles the lines of s; line numbers start after firstLine.
+func parseLines(s string, firstLine int, name string, opts ParseOptions) *Table {
+	t := &Table{Name: name}
+	c := &compiler{fsys: opts.Files, zones: opts.Zones}
+	r := &lineReader{src: s, line: firstLine}
 	// Size the slabs for the whole table at once.
 	lines := maxRules(r.src)
 	slab := make([]Rule, lines)
@@ -242,8 +317,6 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 	for p := range c.files {
 		t.files = append(t.files, p)
 	}
-	slices.Sort(t.files)
-	t.index = buildIndex(t)
 	return t
 }
 
