@@ -17,6 +17,7 @@ func WithoutIndex(p Policy) Policy {
 // ParseSequential compiles a table in one piece, whatever its size.
 func ParseSequential(src []byte, name string, opts ParseOptions) *Table {
 	t := parseLines(string(src), 0, name, opts)
-	t.index = buildIndex(t)
+	t.index = buildIndex(len(t.Rules), t.keys)
+	t.keys = nil
 	return t
 }

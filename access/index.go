@@ -62,43 +62,14 @@ func (k *keys) reset() {
 func (k *keys) addHost(p *hostPattern) bool {
 	switch p.kind {
 	case hostString:
-		if !p.addrOnly {
-			return false
-		}
-		switch p.str.kind {
-		case strExact:
-			k.exact = append(k.exact, p.str.text)
-		case strPrefix:
-			k.prefix = append(k.prefix, p.str.text)
-		case strSuffix:
-			k.suffix = append(k.suffix, p.str.text)
-		default:
-			return false
-		}
-		return true
+		return k.addString(&p.str, p.addrOnly)
 	case hostNetmask:
-		m := p.nm
 		if strings.IndexByte(p.str.text, '%') >= 0 {
 			// A scoped address: whether it can match depends on the
 			// machine's interfaces, so it is not indexed.
 			return false
 		}
-		if m.never() {
-			return true
-		}
-		if m.v6ok {
-			k.v6 = append(k.v6, v6key{maskedV6(m.net6, m.len6), uint8(m.len6)})
-			return true
-		}
-		if m.net4&^m.m4 != 0 {
-			return true // host bits set: never matches
-		}
-		l, ok := m.contiguous()
-		if !ok {
-			return false
-		}
-		k.v4 = append(k.v4, v4key{m.net4, uint8(l)})
-		return true
+		return k.addNetmask(p.nm)
 	case hostFile:
 		if p.file.openErr != "" {
 			return false
@@ -111,6 +82,150 @@ func (k *keys) addHost(p *hostPattern) bool {
 		return true
 	}
 	return false
+}
+
+func (k *keys) addString(p *strPattern, addrOnly bool) bool {
+	if !addrOnly {
+		return false
+	}
+	switch p.kind {
+	case strExact:
+		k.exact = append(k.exact, p.text)
+	case strPrefix:
+		k.prefix = append(k.prefix, p.text)
+	case strSuffix:
+		k.suffix = append(k.suffix, p.text)
+	default:
+		return false
+	}
+	return true
+}
+
+func (k *keys) addNetmask(m *netmask) bool {
+	if m.never() {
+		return true
+	}
+	if m.v6ok {
+		k.v6 = append(k.v6, v6key{maskedV6(m.net6, m.len6), uint8(m.len6)})
+		return true
+	}
+	if m.net4&^m.m4 != 0 {
+		return true // host bits set: never matches
+	}
+	l, ok := m.contiguous()
+	if !ok {
+		return false
+	}
+	k.v4 = append(k.v4, v4key{m.net4, uint8(l)})
+	return true
+}
+
+// addToken adds the keys of one client-list word without compiling it,
+// with the outcome compiling it and calling addHost would have: a word
+// that needs a name, a user, a file or a netgroup is not indexable.
+func (k *keys) addToken(tok string) bool {
+	switch {
+	case tok[0] == '@', tok[0] == '/', strings.EqualFold(tok, "KNOWN"), strings.EqualFold(tok, "LOCAL"):
+		return false
+	}
+	if _, _, ok := splitAt(tok[1:], '@'); ok {
+		return false // user@host
+	}
+	if net, mask, ok := splitAt(tok, '/'); ok {
+		if strings.IndexByte(tok, '%') >= 0 {
+			return false
+		}
+		nm := compileNetmask(net, mask)
+		return k.addNetmask(&nm)
+	}
+	if !numericOnly(tok) {
+		return false
+	}
+	str := compileString(tok)
+	return k.addString(&str, true)
+}
+
+// indexKeys are the keys of every indexable rule of a table, in rule
+// order, gathered while the table is read.
+type indexKeys struct {
+	generic []int32
+	exact   []keyAt[string]
+	prefix  []keyAt[string]
+	suffix  []keyAt[string]
+	v4      []keyAt[v4key]
+	v6      []keyAt[v6key]
+}
+
+type keyAt[K any] struct {
+	key K
+	pos int32
+}
+
+// add records a rule's keys (or, when ok is false, the rule as generic).
+func (ik *indexKeys) add(k *keys, ok bool, pos int32) {
+	if !ok {
+		ik.generic = append(ik.generic, pos)
+		return
+	}
+	for _, s := range k.exact {
+		ik.exact = append(ik.exact, keyAt[string]{s, pos})
+	}
+	for _, s := range k.prefix {
+		ik.prefix = append(ik.prefix, keyAt[string]{s, pos})
+	}
+	for _, s := range k.suffix {
+		ik.suffix = append(ik.suffix, keyAt[string]{s, pos})
+	}
+	for _, v := range k.v4 {
+		ik.v4 = append(ik.v4, keyAt[v4key]{v, pos})
+	}
+	for _, v := range k.v6 {
+		ik.v6 = append(ik.v6, keyAt[v6key]{v, pos})
+	}
+}
+
+// shift adds off to every position (for the second half of a table).
+func (ik *indexKeys) shift(off int32) {
+	for i := range ik.generic {
+		ik.generic[i] += off
+	}
+	shiftKeys(ik.exact, off)
+	shiftKeys(ik.prefix, off)
+	shiftKeys(ik.suffix, off)
+	shiftKeys(ik.v4, off)
+	shiftKeys(ik.v6, off)
+}
+
+func shiftKeys[K any](l []keyAt[K], off int32) {
+	for i := range l {
+		l[i].pos += off
+	}
+}
+
+// appendKeys joins the keys of a following part.
+func (ik *indexKeys) appendKeys(o *indexKeys) {
+	ik.generic = append(ik.generic, o.generic...)
+	ik.exact = append(ik.exact, o.exact...)
+	ik.prefix = append(ik.prefix, o.prefix...)
+	ik.suffix = append(ik.suffix, o.suffix...)
+	ik.v4 = append(ik.v4, o.v4...)
+	ik.v6 = append(ik.v6, o.v6...)
+}
+
+// ruleKeys decides whether a compiled rule is indexable and records it.
+func (ik *indexKeys) ruleKeys(l *ruleLists, pos int32, k *keys) {
+	k.reset()
+	ok := len(l.clients.groups) == 1 && sideEffectFree(&l.daemons)
+	if ok {
+		for i := range l.clients.groups[0] {
+			c := &l.clients.groups[0][i]
+			if c.user != nil || !k.addHost(&c.host) {
+				ok = false
+				break
+			}
+		}
+	}
+	ik.add(k, ok, pos)
 }
 
 func maskedV6(a netip.Addr, n int) netip.Addr {
@@ -135,55 +250,35 @@ func sideEffectFree(l *list[daemonPattern]) bool {
 	return true
 }
 
-func buildIndex(t *Table) *index {
-	n := len(t.Rules)
-	exact, prefix, suffix := make(mapIndex[string], n), mapIndex[string]{}, mapIndex[string]{}
+func buildIndex(n int, ik *indexKeys) *index {
+	exact, prefix, suffix := make(mapIndex[string], len(ik.exact)), mapIndex[string]{}, mapIndex[string]{}
 	v4, v6 := mapIndex[v4key]{}, mapIndex[v6key]{}
 	ix := &index{
 		exact: exact, prefix: prefix, suffix: suffix, v4: v4, v6: v6,
 		positions: make([]int32, n),
+		generic:   ik.generic,
 	}
 	for i := range ix.positions {
 		ix.positions[i] = int32(i)
 	}
+	for _, e := range ik.exact {
+		addKey(ix, exact, e.key, e.pos)
+	}
+	for _, e := range ik.prefix {
+		addKey(ix, prefix, e.key, e.pos)
+	}
+	for _, e := range ik.suffix {
+		addKey(ix, suffix, e.key, e.pos)
+	}
 	v4lens := map[uint8]bool{}
 	v6lens := map[uint8]bool{}
-	var k keys
-	for _, r := range t.Rules {
-		pos := r.pos
-		k.reset()
-		l := t.lists(r)
-		ok := len(l.clients.groups) == 1 && sideEffectFree(&l.daemons)
-		if ok {
-			for i := range l.clients.groups[0] {
-				c := &l.clients.groups[0][i]
-				if c.user != nil || !k.addHost(&c.host) {
-					ok = false
-					break
-				}
-			}
-		}
-		if !ok {
-			ix.generic = append(ix.generic, pos)
-			continue
-		}
-		for _, s := range k.exact {
-			addKey(ix, exact, s, pos)
-		}
-		for _, s := range k.prefix {
-			addKey(ix, prefix, s, pos)
-		}
-		for _, s := range k.suffix {
-			addKey(ix, suffix, s, pos)
-		}
-		for _, key := range k.v4 {
-			addKey(ix, v4, key, pos)
-			v4lens[key.len] = true
-		}
-		for _, key := range k.v6 {
-			addKey(ix, v6, key, pos)
-			v6lens[key.len] = true
-		}
+	for _, e := range ik.v4 {
+		addKey(ix, v4, e.key, e.pos)
+		v4lens[e.key.len] = true
+	}
+	for _, e := range ik.v6 {
+		addKey(ix, v6, e.key, e.pos)
+		v6lens[e.key.len] = true
 	}
 	for l := range v4lens {
 		ix.v4lens = append(ix.v4lens, l)

@@ -80,3 +80,44 @@ func itemsText(t *access.Table) string {
 	}
 	return b.String()
 }
+
+// Rules compiled on first use are compiled safely when many decisions
+// reach them at once (run with -race).
+func TestLazyCompileConcurrent(t *testing.T) {
+	var b strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&b, "sshd: 10.0.%d.%d\n", i>>8, i&255)
+	}
+	for _, tab := range []*access.Table{
+		access.Parse([]byte(b.String()), "t", access.ParseOptions{}),
+		mustLoad(t, access.Parse([]byte(b.String()), "t", access.ParseOptions{}).AppendSnapshot(nil)),
+	} {
+		p := access.Policy{Deny: tab}
+		done := make(chan bool)
+		for g := range 8 {
+			go func() {
+				ok := true
+				for i := range 2000 {
+					c := fmt.Sprintf("10.0.%d.%d", (i+g)%2000>>8, (i+g)%2000&255)
+					d := p.Check(access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: c}}, access.Hooks{})
+					ok = ok && d.Verdict == access.Denied && d.Rule.Line == (i+g)%2000+1
+				}
+				done <- ok
+			}()
+		}
+		for range 8 {
+			if !<-done {
+				t.Fatal("a decision went wrong")
+			}
+		}
+	}
+}
+
+func mustLoad(t *testing.T, snap []byte) *access.Table {
+	t.Helper()
+	tab, err := access.LoadSnapshot(snap, "t", access.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}

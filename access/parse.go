@@ -36,14 +36,17 @@ type ruleLists struct {
 	clients list[clientPattern]
 }
 
-// compiled returns the compiled lists of a rule of an eagerly compiled
-// table (as Parse makes them).
+// compiled returns the compiled lists of a rule, compiling them now if
+// Parse left that for later. (Parse leaves only rules that need no file
+// system to compile; rules of a snapshot table are compiled through their
+// table, see Table.lists.)
 func (r *Rule) compiled() *ruleLists {
-	l := r.lists.Load()
-	if l == nil {
-		panic("access: rule of a snapshot table used without its table")
+	if l := r.lists.Load(); l != nil {
+		return l
 	}
-	return l
+	c := &compiler{exactSlabs: true}
+	r.lists.CompareAndSwap(nil, c.ruleLists(r.Text))
+	return r.lists.Load()
 }
 
 // Daemons returns the daemon list's words as written.
@@ -84,7 +87,8 @@ type Table struct {
 
 	files []string // /file patterns consulted
 	index *index
-	lazy  *lazyCompiler // tables loaded from a snapshot
+	lazy  *lazyCompiler // a snapshot table's compiler
+	keys  *indexKeys    // while the table is read
 }
 
 // lazyCompiler compiles the rules of a snapshot table on first use.
@@ -97,6 +101,9 @@ type lazyCompiler struct {
 func (t *Table) lists(r *Rule) *ruleLists {
 	if l := r.lists.Load(); l != nil {
 		return l
+	}
+	if t.lazy == nil {
+		return r.compiled()
 	}
 	t.lazy.mu.Lock()
 	defer t.lazy.mu.Unlock()
@@ -206,7 +213,8 @@ func Parse(src []byte, name string, opts ParseOptions) *Table {
 	}
 	slices.Sort(t.files)
 	t.files = slices.Compact(t.files)
-	t.index = buildIndex(t)
+	t.index = buildIndex(len(t.Rules), t.keys)
+	t.keys = nil
 	return t
 }
 
@@ -266,20 +274,26 @@ func parseHalves(s string, cut int, name string, opts ParseOptions) *Table {
 		t.trunc = &tr
 	}
 	t.files = append(t.files, second.files...)
+	second.keys.shift(int32(off))
+	t.keys.appendKeys(second.keys)
 	return t
 }
 
 // parseLines compiles the lines of s; line numbers start after firstLine.
 func parseLines(s string, firstLine int, name string, opts ParseOptions) *Table {
-	t := &Table{Name: name}
+	t := &Table{Name: name, keys: &indexKeys{}}
 	c := &compiler{fsys: opts.Files, zones: opts.Zones}
 	r := &lineReader{src: s, line: firstLine}
+	// Rules whose client list is indexable on its own words are compiled
+	// when a decision first reaches them (most never are: they are only
+	// found through the index); the checker needs every rule compiled.
+	lazy := !opts.Checker
+	var k keys
 	// Size the slabs for the whole table at once.
 	lines := maxRules(r.src)
 	slab := make([]Rule, lines)
-	listSlab := make([]ruleLists, lines)
-	c.clientSlab = make([]clientPattern, lines)
-	c.groupSlab = make([][]clientPattern, lines)
+	var listSlab []ruleLists // for the rules compiled now, as they come
+	t.keys.exact = make([]keyAt[string], 0, lines)
 	t.Rules = make([]*Rule, 0, lines)
 	for {
 		l, ok := r.next(lineBufSize)
@@ -306,13 +320,23 @@ func parseLines(s string, firstLine int, name string, opts ParseOptions) *Table 
 		cl, opt, hasOpt := splitAt(rest, ':')
 		rule := &slab[0]
 		slab = slab[1:]
+		pos := int32(len(t.Rules))
 		rule.File, rule.Line, rule.Text = name, l.line, text[:len(text)-1]
-		rule.Options, rule.HasOptions, rule.pos = opt, hasOpt, int32(len(t.Rules))
+		rule.Options, rule.HasOptions, rule.pos = opt, hasOpt, pos
+		t.Rules = append(t.Rules, rule)
+		daemons := c.daemonList(dl)
+		if lazy && sideEffectFree(&daemons) && c.clientKeys(cl, &k) {
+			t.keys.add(&k, true, pos)
+			continue
+		}
+		if len(listSlab) == 0 {
+			listSlab = make([]ruleLists, min(256, lines))
+		}
 		ls := &listSlab[0]
 		listSlab = listSlab[1:]
-		ls.daemons, ls.clients = c.daemonList(dl), c.clientList(cl)
+		ls.daemons, ls.clients = daemons, c.clientList(cl)
 		rule.lists.Store(ls)
-		t.Rules = append(t.Rules, rule)
+		t.keys.ruleKeys(ls, pos, &k)
 	}
 	for p := range c.files {
 		t.files = append(t.files, p)
@@ -342,7 +366,7 @@ func maxRules(src string) int {
 // counts as an error.
 func ErrorTable(name, text string) *Table {
 	t := &Table{Name: name, OpenErr: text}
-	t.index = buildIndex(t)
+	t.index = buildIndex(0, &indexKeys{})
 	return t
 }
 

@@ -59,6 +59,7 @@ type compiler struct {
 	clientSlab []clientPattern
 	groupSlab  [][]clientPattern
 	toks       []string
+	exactSlabs bool // compiling one rule: no slab to spare
 }
 
 func (c *compiler) host(tok string) hostPattern {
@@ -269,6 +270,19 @@ func (c *compiler) ruleLists(text string) *ruleLists {
 	return &ruleLists{daemons: c.daemonList(dl), clients: c.clientList(cl)}
 }
 
+// clientKeys gathers the index keys of a client list without compiling
+// it; ok is false when the list is not indexable on its words alone.
+func (c *compiler) clientKeys(s string, k *keys) bool {
+	k.reset()
+	c.toks = appendTokens(c.toks[:0], s)
+	for _, t := range c.toks {
+		if strings.EqualFold(t, "EXCEPT") || !k.addToken(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // daemonList compiles a daemon list, once per distinct text.
 func (c *compiler) daemonList(s string) list[daemonPattern] {
 	if l, ok := c.daemons[s]; ok {
@@ -293,7 +307,11 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 		}
 	}
 	if len(c.clientSlab) < len(toks) {
-		c.clientSlab = make([]clientPattern, max(256, len(toks)))
+		n := len(toks)
+		if !c.exactSlabs {
+			n = max(256, n)
+		}
+		c.clientSlab = make([]clientPattern, n)
 	}
 	g := c.clientSlab[:len(toks):len(toks)]
 	c.clientSlab = c.clientSlab[len(toks):]
@@ -301,7 +319,11 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 		g[i] = c.client(t)
 	}
 	if len(c.groupSlab) == 0 {
-		c.groupSlab = make([][]clientPattern, 256)
+		n := 1
+		if !c.exactSlabs {
+			n = 256
+		}
+		c.groupSlab = make([][]clientPattern, n)
 	}
 	groups := c.groupSlab[:1:1]
 	c.groupSlab = c.groupSlab[1:]
