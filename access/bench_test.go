@@ -3,45 +3,17 @@ package access_test
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"testing"
 
 	"tcpwrap/access"
+	"tcpwrap/internal/tablegen"
 )
 
-// denyHostsTable is a DenyHosts-style table: "ALL: a.b.c.d" lines.
-func denyHostsTable(n int) []byte {
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "ALL: %s\n", nthAddr(i))
-	}
-	return []byte(b.String())
-}
-
-// addressTable mixes the address rule forms admins write: exact
-// addresses, "net." prefixes and net/mask patterns, per daemon.
-//
-// Its last line is "sshd: 198.51.100.7", the only rule that address
-// matches, so that the "last" client really is decided by the last rule.
-func addressTable(n int) []byte {
-	var b strings.Builder
-	for i := 0; i < n-1; i++ {
-		switch i % 4 {
-		case 0, 1:
-			fmt.Fprintf(&b, "sshd: %s\n", nthAddr(i))
-		case 2:
-			fmt.Fprintf(&b, "in.ftpd sshd: 10.%d.%d.\n", (i>>16)&255, (i>>8)&255)
-		case 3:
-			fmt.Fprintf(&b, "ALL EXCEPT in.telnetd: 172.%d.%d.0/255.255.255.0\n", 16+(i>>16)&15, (i>>8)&255)
-		}
-	}
-	b.WriteString("sshd: 198.51.100.7\n")
-	return []byte(b.String())
-}
-
-func nthAddr(i int) string {
-	return fmt.Sprintf("10.%d.%d.%d", (i>>16)&255, (i>>8)&255, i&255)
-}
+var (
+	denyHostsTable = tablegen.DenyHosts
+	addressTable   = tablegen.Address
+	nthAddr        = tablegen.Addr
+)
 
 func BenchmarkDecide(b *testing.B) {
 	for _, kind := range []string{"denyhosts", "address"} {
@@ -53,7 +25,7 @@ func BenchmarkDecide(b *testing.B) {
 			p := access.Policy{Deny: access.Parse(src, "hosts.deny", access.ParseOptions{})}
 			last := nthAddr(n - 1)
 			if kind == "address" {
-				last = "198.51.100.7"
+				last = tablegen.AddressLast
 			}
 			for _, client := range []struct{ name, addr string }{{"last", last}, {"none", "192.0.2.1"}} {
 				b.Run(fmt.Sprintf("%s/rules=%d/%s", kind, n, client.name), func(b *testing.B) {

@@ -286,16 +286,7 @@ func isSpace(c byte) bool {
 // four runs of non-dot characters and parse with inet_addr, whose error
 // value is also the value of 255.255.255.255, so that address is refused.
 func dotQuad(s string) (uint32, bool) {
-	runs, in := 0, false
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			in = false
-		} else if !in {
-			in = true
-			runs++
-		}
-	}
-	if runs != 4 {
+	if dotRuns(s) != 4 {
 		return 0, false
 	}
 	v, ok := inetAton(s)

@@ -198,24 +198,35 @@ func (c *checker) failWarning() {
 	c.warn("(use EXCEPT or DENY instead)")
 }
 
-// checkDaemon criticises a daemon pattern (without its @host part).
-func (c *checker) checkDaemon(pat string) {
+// checkName gives the warnings daemon and user patterns share (kind is
+// "daemon" or "user"; KNOWN is a keyword for users only). It reports
+// whether the pattern is an ordinary name that needs checking further.
+func (c *checker) checkName(pat, kind string) bool {
 	switch {
 	case pat[0] == '@':
-		c.warn(pat + `: daemon name begins with "@"`)
+		c.warn(pat + ": " + kind + ` name begins with "@"`)
 	case pat[0] == '/':
-		c.warn(pat + `: daemon name begins with "/"`)
+		c.warn(pat + ": " + kind + ` name begins with "/"`)
 	case pat[0] == '.':
-		c.warn(pat + ": daemon name begins with dot")
+		c.warn(pat + ": " + kind + " name begins with dot")
 	case pat[len(pat)-1] == '.':
-		c.warn(pat + ": daemon name ends in dot")
-	case strings.EqualFold(pat, "ALL"), strings.EqualFold(pat, access.Unknown):
+		c.warn(pat + ": " + kind + " name ends in dot")
+	case strings.EqualFold(pat, "ALL"), strings.EqualFold(pat, access.Unknown),
+		kind == "user" && strings.EqualFold(pat, "KNOWN"):
 	case strings.EqualFold(pat, "FAIL"):
 		c.failWarning()
 	case reserved(pat):
-		c.warn(pat + ": daemon name may be reserved word")
+		c.warn(pat + ": " + kind + " name may be reserved word")
 	default:
-		// Each name is reported once: it counts as wrapped afterwards.
+		return true
+	}
+	return false
+}
+
+// checkDaemon criticises a daemon pattern (without its @host part).
+func (c *checker) checkDaemon(pat string) {
+	// Each name is reported once: it counts as wrapped afterwards.
+	if c.checkName(pat, "daemon") {
 		if msg := c.inetd.Diagnose(pat); msg != "" {
 			c.warn(msg)
 			c.inetd.Register(pat, inetcf.Wrapped)
@@ -224,23 +235,7 @@ func (c *checker) checkDaemon(pat string) {
 }
 
 // checkUser criticises the user part of user@host.
-func (c *checker) checkUser(pat string) {
-	switch {
-	case pat[0] == '@':
-		c.warn(pat + `: user name begins with "@"`)
-	case pat[0] == '/':
-		c.warn(pat + `: user name begins with "/"`)
-	case pat[0] == '.':
-		c.warn(pat + ": user name begins with dot")
-	case pat[len(pat)-1] == '.':
-		c.warn(pat + ": user name ends in dot")
-	case strings.EqualFold(pat, "ALL"), strings.EqualFold(pat, access.Unknown), strings.EqualFold(pat, "KNOWN"):
-	case strings.EqualFold(pat, "FAIL"):
-		c.failWarning()
-	case reserved(pat):
-		c.warn(pat + ": user name may be reserved word")
-	}
-}
+func (c *checker) checkUser(pat string) { c.checkName(pat, "user") }
 
 // checkHost criticises a host pattern and returns the number of addresses
 // it stands for (0 when a name is not found; 1 when not looked up).

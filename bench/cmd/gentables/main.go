@@ -25,11 +25,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"tcpwrap/internal/tablegen"
 )
 
 const (
-	noneAddr        = "192.0.2.1"    // TEST-NET-1: matches no rule
-	addressLastAddr = "198.51.100.7" // TEST-NET-2: only the address table's last rule
+	noneAddr        = "192.0.2.1"          // TEST-NET-1: matches no rule
+	addressLastAddr = tablegen.AddressLast // only the address table's last rule
 )
 
 func main() {
@@ -52,9 +53,9 @@ func main() {
 			var last string
 			switch kind {
 			case "denyhosts":
-				src, last = denyHostsTable(n), nthAddr(n-1)
+				src, last = tablegen.DenyHosts(n), tablegen.Addr(n-1)
 			case "address":
-				src, last = addressTable(n), addressLastAddr
+				src, last = tablegen.Address(n), addressLastAddr
 			default:
 				fatal(fmt.Errorf("unknown kind %q", kind))
 			}
@@ -79,35 +80,4 @@ func main() {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "gentables:", err)
 	os.Exit(1)
-}
-
-// denyHostsTable is access/bench_test.go's: "ALL: a.b.c.d" lines.
-func denyHostsTable(n int) []byte {
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "ALL: %s\n", nthAddr(i))
-	}
-	return []byte(b.String())
-}
-
-// addressTable is access/bench_test.go's, except for its last line (see
-// the package comment).
-func addressTable(n int) []byte {
-	var b strings.Builder
-	for i := 0; i < n-1; i++ {
-		switch i % 4 {
-		case 0, 1:
-			fmt.Fprintf(&b, "sshd: %s\n", nthAddr(i))
-		case 2:
-			fmt.Fprintf(&b, "in.ftpd sshd: 10.%d.%d.\n", (i>>16)&255, (i>>8)&255)
-		case 3:
-			fmt.Fprintf(&b, "ALL EXCEPT in.telnetd: 172.%d.%d.0/255.255.255.0\n", 16+(i>>16)&15, (i>>8)&255)
-		}
-	}
-	fmt.Fprintf(&b, "sshd: %s\n", addressLastAddr)
-	return []byte(b.String())
-}
-
-func nthAddr(i int) string {
-	return fmt.Sprintf("10.%d.%d.%d", (i>>16)&255, (i>>8)&255, i&255)
 }
