@@ -40,7 +40,7 @@ var oracleNames = []string{
 	"subnet", "10.1", "0x7f.1", "absent.example", "nodots.",
 }
 
-// The differential test's DNS zone, served on 127.0.0.1:53 to glibc and
+// The differential test's DNS zone, served on 127.0.53.53:53 to glibc and
 // through Resolver.Net to resolve. Each nNN name resolves to 10.20.30.NN,
 // whose PTR record is the interesting part.
 var oracleZone = `
@@ -113,8 +113,8 @@ var oracleDNSNames = []string{
 // /etc/resolv.conf bind-mounted in, and checks that LookupHost gives the
 // addresses in the same order and that HostName gives the same host name
 // for each. The "files" run has DNS unreachable; the "dns" run serves
-// oracleZone on 127.0.0.1:53. It needs root, unshare(1) and the tcpd
-// package; the "dns" run also needs port 53 on 127.0.0.1 to be free.
+// oracleZone on 127.0.53.53:53. It needs root, unshare(1) and the tcpd
+// package; the "dns" run also needs port 53 on 127.0.53.53 to be free.
 func TestAgainstDebianTcpdmatch(t *testing.T) {
 	const tcpdmatch = "/usr/sbin/tcpdmatch"
 	if os.Geteuid() != 0 {
@@ -131,14 +131,18 @@ func TestAgainstDebianTcpdmatch(t *testing.T) {
 		compareWithTcpdmatch(t, oracleHosts, "nameserver 127.0.0.77\noptions timeout:1 attempts:1\n", srv, oracleNames)
 	})
 	t.Run("dns", func(t *testing.T) {
+		// Not 127.0.0.1: the network is shared with the other packages'
+		// tests, and internal/difftest points its runs at 127.0.0.1,
+		// where nothing may answer.
+		const ns = "127.0.53.53"
 		for _, network := range []string{"udp", "tcp"} {
-			if !portFree(network, "127.0.0.1:53") {
-				t.Skip("127.0.0.1:53 is in use")
+			if !portFree(network, ns+":53") {
+				t.Skip(ns + ":53 is in use")
 			}
 		}
-		srv := dnstest.Start(t, oracleZone, dnstest.ListenAddr("127.0.0.1:53"),
+		srv := dnstest.Start(t, oracleZone, dnstest.ListenAddr(ns+":53"),
 			dnstest.Rcode(dns.RcodeServerFailure, dnstest.Name("65.30.20.10.in-addr.arpa", dns.TypePTR)))
-		compareWithTcpdmatch(t, "127.0.0.1 localhost\n", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n", srv, oracleDNSNames)
+		compareWithTcpdmatch(t, "127.0.0.1 localhost\n", "nameserver "+ns+"\noptions timeout:1 attempts:1\n", srv, oracleDNSNames)
 	})
 }
 
