@@ -294,6 +294,17 @@ func (f *Facts) User() string {
 	return f.user
 }
 
+// Endpoints returns the request's client and server endpoints as given.
+func (f *Facts) Endpoints() (client, server Endpoint) { return f.client.ep, f.server.ep }
+
+// KnownClientName returns the client's host name if it has been looked up
+// (or was given), without looking it up.
+func (f *Facts) KnownClientName() (name string, ok bool) { return f.client.name, f.client.nameSet }
+
+// KnownUser returns the client user name if it has been asked for (or was
+// given), without asking.
+func (f *Facts) KnownUser() (user string, ok bool) { return f.user, f.userSet }
+
 // ClientAddr is %a: the client address, or "unknown".
 func (f *Facts) ClientAddr() string { return f.hostAddr(&f.client) }
 

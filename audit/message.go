@@ -92,3 +92,5 @@ type Message struct {
 	Text     string
 	Record   *Record
 }
+
+func itoaBase(n, base int) string { return strconv.FormatInt(int64(n), base) }
