@@ -110,6 +110,11 @@ func (r *Record) appendSD(dst []byte) []byte {
 		dst = append(dst, ' ')
 		dst = append(dst, name...)
 		dst = append(dst, '=', '"')
+		if plain(value, max) {
+			dst = append(dst, value...)
+			dst = append(dst, '"')
+			return
+		}
 		for _, c := range appendClean(nil, value, max) {
 			if c == '"' || c == '\\' || c == ']' {
 				dst = append(dst, '\\')

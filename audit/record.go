@@ -91,10 +91,29 @@ const hexDigit = "0123456789abcdef"
 // Clean returns s as appendClean writes it: safe to put on one log line.
 func Clean(s string, max int) string { return string(appendClean(nil, s, max)) }
 
+// plain reports whether s is printable ASCII without backslash, quote or
+// ']' and within max bytes: it then needs no cleaning or escaping in any
+// encoding.
+func plain(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' || c == '"' || c == ']' {
+			return false
+		}
+	}
+	return true
+}
+
 // appendJSONString appends s as a JSON string, cleaned first (so a
 // hostile name shows as \\x0a, not as a newline, in every destination).
 func appendJSONString(dst []byte, s string, max int) []byte {
 	dst = append(dst, '"')
+	if plain(s, max) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	for _, c := range appendClean(nil, s, max) {
 		switch c {
 		case '"':

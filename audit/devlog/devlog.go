@@ -76,6 +76,11 @@ func (w *Writer) Write(m *audit.Message) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = m.Append3164(w.buf[:0])
+	return w.send()
+}
+
+// send writes w.buf, reconnecting once if the daemon went away.
+func (w *Writer) send() error {
 	var err error
 	for try := 0; try < 2; try++ {
 		if w.conn == nil {
@@ -108,4 +113,14 @@ func (w *Writer) Close() error {
 	err := w.conn.Close()
 	w.conn = nil
 	return err
+}
+
+// Write5424 sends the message in the RFC 5424 form (with its decision
+// record as structured data), for syslog daemons that parse it on the
+// local socket.
+func (w *Writer) Write5424(m *audit.Message, hostname string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = m.Append5424(w.buf[:0], hostname)
+	return w.send()
 }

@@ -1,0 +1,259 @@
+// Package trail is the audit trail every program of the project writes
+// to: it takes decisions and messages and sends each where the logging
+// configuration says, as one unit.
+//
+//   - Classic lines (exactly tcpd's: "connect from ...", "refused connect
+//     from ...", warnings) go to the local syslog daemon through
+//     /dev/log, or, where none listens (containers, minimal hosts), to the
+//     syslog.conf-style file routes of the configuration, or to the JSON
+//     file when there are none. Nothing is lost either way; which
+//     destination is in use is said once, in that destination.
+//   - Structured decision records go to the JSON-lines file, to every
+//     remote log host (RFC 5424 with structured data, over UDP, TCP or
+//     TLS, queued and spooled so a decision never waits for the network),
+//     and, when asked, to the local syslog daemon as RFC 5424.
+//
+// A Trail never writes to standard error: in tcpd that is the client's
+// socket. Failures are counted and reported by Stats.
+package trail
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	"tcpwrap/access"
+	"tcpwrap/audit"
+	"tcpwrap/audit/devlog"
+	"tcpwrap/audit/filelog"
+	"tcpwrap/audit/remote"
+)
+
+// Syslog modes.
+const (
+	SyslogAuto = "auto" // /dev/log when a daemon listens, else the files
+	SyslogOn   = "on"   // always /dev/log
+	SyslogOff  = "off"  // never: the files
+)
+
+// Config says where the trail goes. The zero value sends classic lines to
+// /dev/log when a daemon listens there, and drops them otherwise.
+type Config struct {
+	Syslog     string // SyslogAuto (""), SyslogOn or SyslogOff
+	SyslogPath string // "" means /dev/log
+	// Structured also sends decision records to the local syslog daemon
+	// as RFC 5424.
+	Structured bool
+	// JSONPath is the JSON-lines file of decision records ("" for none).
+	// Where no syslog daemon listens and no Routes are given, the classic
+	// lines go there too.
+	JSONPath string
+	// Routes are syslog.conf-style routes for the classic lines when no
+	// syslog daemon is used.
+	Routes filelog.Table
+	// Remotes are the central log hosts.
+	Remotes []remote.Config
+	// Hostname for RFC 5424 headers; "" means os.Hostname().
+	Hostname string
+}
+
+// Trail is an open audit trail. It is safe for concurrent use.
+type Trail struct {
+	cfg      Config
+	hostname string
+	syslog   *devlog.Writer // nil: not used for classic lines
+	files    *filelog.Writer
+	json     *filelog.Writer
+	remotes  []*remote.Sender
+	// fallback is the description of the file destination used instead
+	// of syslog, said once.
+	fallback string
+
+	mu      sync.Mutex
+	errs    uint64
+	lastErr error
+}
+
+// Open opens the destinations. Remote hosts that cannot be reached now are
+// not an error: their records wait in the queue and spool.
+func Open(cfg Config) (*Trail, error) {
+	t := &Trail{cfg: cfg, hostname: cfg.Hostname}
+	if t.hostname == "" {
+		t.hostname, _ = os.Hostname()
+	}
+	if cfg.Syslog != SyslogOff || cfg.Structured {
+		w := devlog.New(cfg.SyslogPath)
+		if cfg.Syslog == SyslogOn || w.Available() {
+			t.syslog = w
+		}
+	}
+	if cfg.JSONPath != "" {
+		sel, _ := filelog.ParseSelector("*.*")
+		t.json = filelog.Open(filelog.Table{{Selector: sel, Path: cfg.JSONPath, Format: filelog.JSON}})
+	}
+	if t.syslog == nil || cfg.Syslog == SyslogOff {
+		switch {
+		case len(cfg.Routes) > 0:
+			t.files = filelog.Open(cfg.Routes)
+			t.fallback = "the routes of the logging configuration"
+		case t.json != nil:
+			t.fallback = cfg.JSONPath
+		}
+	}
+	for _, rc := range cfg.Remotes {
+		if rc.Hostname == "" {
+			rc.Hostname = t.hostname
+		}
+		s, err := remote.New(rc)
+		if err != nil {
+			t.Close(context.Background())
+			return nil, err
+		}
+		t.remotes = append(t.remotes, s)
+	}
+	if t.fallback != "" && t.syslog == nil && cfg.Syslog != SyslogOff {
+		t.announce()
+	}
+	return t, nil
+}
+
+// announce says once, in the destination itself, that no syslog daemon
+// was found and where the lines go instead. "Once": when the destination
+// file is new, so that a tcpd started for every connection does not
+// repeat it.
+func (t *Trail) announce() {
+	path := t.cfg.JSONPath
+	if t.files != nil && len(t.cfg.Routes) > 0 {
+		path = t.cfg.Routes[0].Path
+	}
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	t.Log(&audit.Message{
+		Time:     time.Now(),
+		Priority: audit.Priority{Facility: audit.Daemon, Severity: audit.Notice},
+		AppName:  "tcpwrap",
+		PID:      os.Getpid(),
+		Text:     "no syslog daemon accepts messages on " + t.syslogPath() + "; logging to " + t.fallback,
+	})
+}
+
+func (t *Trail) syslogPath() string {
+	if t.cfg.SyslogPath == "" {
+		return devlog.DefaultPath
+	}
+	return t.cfg.SyslogPath
+}
+
+func (t *Trail) fail(err error) {
+	if err == nil {
+		return
+	}
+	t.mu.Lock()
+	t.errs++
+	t.lastErr = err
+	t.mu.Unlock()
+}
+
+// Log writes one classic line (a warning, "twist ... to ...", an exec
+// failure) to the classic destination.
+func (t *Trail) Log(m *audit.Message) {
+	switch {
+	case t.syslog != nil && t.cfg.Syslog != SyslogOff:
+		if err := t.syslog.Write(m); err != nil {
+			t.fail(err)
+			// The daemon went away: in auto mode, keep the line in the
+			// files ("on" means syslog or nothing).
+			if t.cfg.Syslog != SyslogOn {
+				t.fallbackWrite(m)
+			}
+		}
+	default:
+		t.fallbackWrite(m)
+	}
+}
+
+func (t *Trail) fallbackWrite(m *audit.Message) {
+	switch {
+	case t.files != nil:
+		t.fail(t.files.Write(m))
+	case t.json != nil:
+		t.fail(t.json.Write(m))
+	}
+}
+
+// Record sends a decision record (with its classic line as text) to the
+// structured destinations.
+func (t *Trail) Record(m *audit.Message) {
+	if t.json != nil {
+		t.fail(t.json.Write(m))
+	}
+	for _, s := range t.remotes {
+		s.Send(m)
+	}
+	if t.cfg.Structured && t.syslog != nil {
+		t.fail(t.syslog.Write5424(m, t.hostname))
+	}
+}
+
+// Decision logs a decision as tcpd does (its diagnostics, then "connect
+// from" or "refused connect from"; nothing for a twist, whose line the
+// runner logs when it carries the twist out) and records it.
+func (t *Trail) Decision(now time.Time, c audit.Classic, f *access.Facts, d *access.Decision, latency time.Duration) {
+	for _, m := range c.Diagnostics(now, d) {
+		t.Log(m)
+	}
+	var line *audit.Message
+	switch {
+	case d.Delegated:
+		line = &audit.Message{Time: now, Priority: audit.Priority{Facility: c.Facility, Severity: audit.Info}, AppName: c.AppName, PID: c.PID}
+	case d.Verdict == access.Granted:
+		line = c.Connect(now, f, d)
+		t.Log(line)
+	default:
+		line = c.Refuse(now, f, d)
+		t.Log(line)
+	}
+	rec := *line
+	rec.Record = audit.NewRecord(now, f, d, latency)
+	t.Record(&rec)
+}
+
+// Stats are what went wrong since Open.
+type Stats struct {
+	Errors  uint64 // writes that failed (the last one in LastError)
+	LastErr error
+	Remote  []remote.Stats
+}
+
+// Stats reports the trail's failures and the remote senders' counters.
+func (t *Trail) Stats() Stats {
+	t.mu.Lock()
+	s := Stats{Errors: t.errs, LastErr: t.lastErr}
+	t.mu.Unlock()
+	for _, r := range t.remotes {
+		s.Remote = append(s.Remote, r.Stats())
+	}
+	return s
+}
+
+// Close delivers what it can to the remote hosts until ctx ends (what is
+// left stays in their spools) and closes everything.
+func (t *Trail) Close(ctx context.Context) error {
+	var errs []error
+	for _, r := range t.remotes {
+		errs = append(errs, r.Close(ctx))
+	}
+	if t.syslog != nil {
+		errs = append(errs, t.syslog.Close())
+	}
+	if t.files != nil {
+		errs = append(errs, t.files.Close())
+	}
+	if t.json != nil {
+		errs = append(errs, t.json.Close())
+	}
+	return errors.Join(errs...)
+}
