@@ -19,6 +19,7 @@ package trail
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"os"
 	"sync"
@@ -216,9 +217,10 @@ func (t *Trail) Decision(now time.Time, c audit.Classic, f *access.Facts, d *acc
 		line = c.Refuse(now, f, d)
 		t.Log(line)
 	}
-	rec := *line
-	rec.Record = audit.NewRecord(now, f, d, latency)
-	t.Record(&rec)
+	// The classic destinations have written the line already; the same
+	// message, with its record, goes to the structured ones.
+	line.Record = audit.NewRecord(now, f, d, latency)
+	t.Record(line)
 }
 
 // Stats are what went wrong since Open.
@@ -243,8 +245,19 @@ func (t *Trail) Stats() Stats {
 // left stays in their spools) and closes everything.
 func (t *Trail) Close(ctx context.Context) error {
 	var errs []error
-	for _, r := range t.remotes {
+	for i, r := range t.remotes {
 		errs = append(errs, r.Close(ctx))
+		// Records lost for good are reported where the admin looks.
+		if st := r.Stats(); st.Dropped > 0 {
+			t.Log(&audit.Message{
+				Time:     time.Now(),
+				Priority: audit.Priority{Facility: audit.Daemon, Severity: audit.Warning},
+				AppName:  "tcpwrap",
+				PID:      os.Getpid(),
+				Text: fmt.Sprintf("%d audit records for %s %s were dropped (queue and spool full)",
+					st.Dropped, t.cfg.Remotes[i].Network, t.cfg.Remotes[i].Addr),
+			})
+		}
 	}
 	if t.syslog != nil {
 		errs = append(errs, t.syslog.Close())

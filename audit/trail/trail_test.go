@@ -217,3 +217,23 @@ func BenchmarkDecisionRemote(b *testing.B) {
 		tr.Decision(time.Now(), c, f, &d, time.Microsecond)
 	}
 }
+
+// Drops are reported in the classic log when the trail closes.
+func TestDropsReported(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := Open(Config{Syslog: SyslogOff, JSONPath: filepath.Join(dir, "d.jsonl"),
+		Remotes: []remote.Config{{Network: "tcp", Addr: "127.0.0.1:1", QueueSize: 1, BackoffMin: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		decideAndLog(tr, "192.0.2.9", access.Hooks{})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	tr.Close(ctx)
+	data, _ := os.ReadFile(filepath.Join(dir, "d.jsonl"))
+	if !strings.Contains(string(data), "audit records for tcp 127.0.0.1:1 were dropped") {
+		t.Errorf("no drop report in:\n%s", data)
+	}
+}
