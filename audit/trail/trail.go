@@ -19,8 +19,8 @@ package trail
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"time"
