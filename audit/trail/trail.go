@@ -75,6 +75,8 @@ type Trail struct {
 	mu      sync.Mutex
 	errs    uint64
 	lastErr error
+	closed  sync.Once
+	flushed sync.Once
 }
 
 // Open opens the destinations. Remote hosts that cannot be reached now are
@@ -241,9 +243,38 @@ func (t *Trail) Stats() Stats {
 	return s
 }
 
-// Close delivers what it can to the remote hosts until ctx ends (what is
-// left stays in their spools) and closes everything.
+// Flush delivers what it can to the remote hosts until ctx ends (what is
+// left stays in their spools) and stops them; the local destinations stay
+// open. A program about to exec another (tcpd) flushes: its local files
+// and sockets close on exec, its background senders would simply vanish.
+func (t *Trail) Flush(ctx context.Context) error {
+	var err error
+	t.flushed.Do(func() { err = t.flushRemotes(ctx) })
+	return err
+}
+
+// Close flushes and closes everything. It may be called more than once.
 func (t *Trail) Close(ctx context.Context) error {
+	var err error
+	t.closed.Do(func() { err = t.close(ctx) })
+	return err
+}
+
+func (t *Trail) close(ctx context.Context) error {
+	errs := []error{t.Flush(ctx)}
+	if t.syslog != nil {
+		errs = append(errs, t.syslog.Close())
+	}
+	if t.files != nil {
+		errs = append(errs, t.files.Close())
+	}
+	if t.json != nil {
+		errs = append(errs, t.json.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (t *Trail) flushRemotes(ctx context.Context) error {
 	var errs []error
 	for i, r := range t.remotes {
 		errs = append(errs, r.Close(ctx))
@@ -258,15 +289,6 @@ func (t *Trail) Close(ctx context.Context) error {
 					st.Dropped, t.cfg.Remotes[i].Network, t.cfg.Remotes[i].Addr),
 			})
 		}
-	}
-	if t.syslog != nil {
-		errs = append(errs, t.syslog.Close())
-	}
-	if t.files != nil {
-		errs = append(errs, t.files.Close())
-	}
-	if t.json != nil {
-		errs = append(errs, t.json.Close())
 	}
 	return errors.Join(errs...)
 }
