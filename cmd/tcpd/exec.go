@@ -149,7 +149,14 @@ func (x *executor) spawn(cmd string) {
 // output and error and reports whether it exited 0.
 func (x *executor) aclexec(cmd string) (bool, []string) {
 	c := shell(cmd)
-	f := os.NewFile(uintptr(x.fd), "socket")
+	// A duplicate of the socket: an *os.File closes its descriptor when
+	// it is collected, and fd 0 must stay open for the daemon.
+	dup, err := unix.Dup(x.fd)
+	if err != nil {
+		return true, []string{"aclexec_option: /bin/sh: " + access.Strerror(err)}
+	}
+	f := os.NewFile(uintptr(dup), "socket")
+	defer f.Close()
 	c.Stdin, c.Stdout, c.Stderr = f, f, f
 	if err := c.Run(); err != nil {
 		var warnings []string
