@@ -110,6 +110,13 @@ func Open(cfg Config) (*Trail, error) {
 			rc.Hostname = t.hostname
 		}
 		s, err := remote.New(rc)
+		if err != nil && rc.SpoolDir != "" {
+			// One process at a time owns a spool: a tcpd started while
+			// another holds it keeps its records in memory and delivers
+			// them before it execs the daemon (Flush).
+			rc.SpoolDir = ""
+			s, err = remote.New(rc)
+		}
 		if err != nil {
 			t.Close(context.Background())
 			return nil, err
