@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -97,7 +96,8 @@ func daemonPath(argv0, dir string) (name, path string) {
 func run(args []string, e *env) int {
 	start := time.Now()
 	unix.Umask(0o22)
-	signal.Ignore(syscall.SIGPIPE)
+	// No signal is ignored here: ignored signals stay ignored in the
+	// daemon after exec, and Debian's tcpd leaves them all as they are.
 	name, path := daemonPath(args[0], e.realDaemonDir)
 	pid := os.Getpid()
 	classic := audit.Classic{AppName: name, PID: pid, Facility: audit.Daemon}
