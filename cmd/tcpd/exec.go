@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"os/user"
 	"strconv"
 	"syscall"
@@ -137,8 +138,12 @@ func shell(cmd string) *exec.Cmd {
 // waited for puts itself in the background.
 func (x *executor) spawn(cmd string) {
 	c := shell(cmd)
-	c.SysProcAttr = &syscall.SysProcAttr{}
-	if err := c.Start(); err != nil {
+	// The child ignores SIGHUP, as Debian's spawn does: an ignored signal
+	// stays ignored across exec, so ignore it around the start.
+	signal.Ignore(syscall.SIGHUP)
+	err := c.Start()
+	signal.Reset(syscall.SIGHUP)
+	if err != nil {
 		x.log(audit.ErrorPriority, "warning: cannot fork: "+access.Strerror(err))
 		return
 	}
