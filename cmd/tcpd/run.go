@@ -182,7 +182,12 @@ func run(args []string, e *env) int {
 	}
 	tr.Flush(closeCtx())
 	err = e.exec(path, argv, os.Environ())
-	logf(audit.ErrorPriority, "error: cannot execute "+path+": "+access.Strerror(err))
+	// Debian's tcpd closes the log before execv, so this line goes out
+	// under the C library's default name: the last component of argv[0]
+	// (different from the daemon name when argv[0] is a relative path
+	// with a '/', case G23).
+	tr.Log(&audit.Message{Time: time.Now(), Priority: audit.ErrorPriority, AppName: args[0][strings.LastIndexByte(args[0], '/')+1:], PID: pid,
+		Text: "error: cannot execute " + path + ": " + access.Strerror(err)})
 	return 0
 }
 
