@@ -31,8 +31,11 @@ func (m *Message) Append3164(dst []byte) []byte {
 	return appendLine(dst, m.Text, MaxText)
 }
 
-// appendLine appends s cut to max bytes with only its control characters
-// (and DEL) escaped as \xNN: the classic log line, kept on one line.
+// AppendLine appends s cut to max bytes with only its control characters
+// (and DEL) escaped as \\xNN: the classic log line's text, kept on one
+// line and otherwise as tcpd writes it.
+func AppendLine(dst []byte, s string, max int) []byte { return appendLine(dst, s, max) }
+
 func appendLine(dst []byte, s string, max int) []byte {
 	if len(s) > max {
 		s = s[:max]

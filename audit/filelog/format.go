@@ -72,14 +72,14 @@ func appendTextLine(dst []byte, m *audit.Message, hostname string) []byte {
 	}
 	dst = appendHost(dst, h)
 	dst = append(dst, ' ')
-	dst = appendLine(dst, m.AppName, audit.MaxName)
+	dst = audit.AppendLine(dst, m.AppName, audit.MaxName)
 	if m.PID != 0 {
 		dst = append(dst, '[')
 		dst = strconv.AppendInt(dst, int64(m.PID), 10)
 		dst = append(dst, ']')
 	}
 	dst = append(dst, ':', ' ')
-	dst = appendLine(dst, m.Text, audit.MaxText)
+	dst = audit.AppendLine(dst, m.Text, audit.MaxText)
 	return append(dst, '\n')
 }
 
@@ -96,23 +96,6 @@ func appendHost(dst []byte, h string) []byte {
 		c := h[i]
 		if c <= ' ' || c >= 0x7f {
 			c = '_'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
-// appendLine appends s cut to max bytes with its control characters and
-// DEL escaped as \xNN, exactly as audit's Append3164 writes its text.
-func appendLine(dst []byte, s string, max int) []byte {
-	if len(s) > max {
-		s = s[:max]
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == 0x7f {
-			dst = append(dst, '\\', 'x', hexDigit[c>>4], hexDigit[c&15])
-			continue
 		}
 		dst = append(dst, c)
 	}
