@@ -55,8 +55,3 @@ func InterfaceExists(zone string) bool {
 	_, err := net.InterfaceByName(zone)
 	return err == nil
 }
-
-// ReadPolicy reads both tables.
-func ReadPolicy(allow, deny string) access.Policy {
-	return access.Policy{Allow: ReadTable(allow, OS{}), Deny: ReadTable(deny, OS{})}
-}

@@ -159,7 +159,7 @@ func run(args []string, e *env) int {
 	// how admins are told about them.
 	cred, twist := x.apply(d.Actions)
 	if twist != "" {
-		logf(classicTwistPriority(classic, &d), "twist "+f.ClientInfo()+" to "+twist)
+		tr.Log(classic.Twist(time.Now(), f, &d, twist))
 		tr.Flush(closeCtx())
 		if err := x.twist(twist, cred); err != nil {
 			logf(audit.ErrorPriority, "warning: twist_option: "+err.Error())
@@ -189,10 +189,6 @@ func run(args []string, e *env) int {
 	tr.Log(&audit.Message{Time: time.Now(), Priority: audit.ErrorPriority, AppName: args[0][strings.LastIndexByte(args[0], '/')+1:], PID: pid,
 		Text: "error: cannot execute " + path + ": " + access.Strerror(err)})
 	return 0
-}
-
-func classicTwistPriority(c audit.Classic, d *access.Decision) audit.Priority {
-	return c.Twist(time.Time{}, access.NewFacts(access.Request{}, access.Hooks{}), d, "").Priority
 }
 
 // closeCtx bounds how long tcpd waits for remote log hosts before it runs
