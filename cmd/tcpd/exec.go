@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
-	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -89,26 +87,15 @@ func (x *executor) apply(actions []access.Action) (credentials, string) {
 				x.log(audit.ErrorPriority, fmt.Sprintf("warning: setsockopt SO_LINGER %d: %s", a.Number, access.Strerror(err)))
 			}
 		case options.Group:
-			if g, err := user.LookupGroup(a.Group); err == nil {
-				gid, _ := strconv.Atoi(g.Gid)
+			if gid, err := lookupGroup(a.Group); err == nil {
 				cred.set, cred.gid, cred.groups, cred.name = true, gid, []int{}, a.Group
 			}
 		case options.User:
-			if u, err := user.Lookup(a.Name); err == nil {
-				uid, _ := strconv.Atoi(u.Uid)
-				gid, _ := strconv.Atoi(u.Gid)
-				groups := []int{gid}
-				if ids, err := u.GroupIds(); err == nil {
-					groups = groups[:0]
-					for _, id := range ids {
-						if n, err := strconv.Atoi(id); err == nil {
-							groups = append(groups, n)
-						}
-					}
-				}
+			if uid, gid, err := lookupUser(a.Name); err == nil {
+				groups := groupsOf(a.Name, gid)
 				if a.Group != "" {
-					if g, err := user.LookupGroup(a.Group); err == nil {
-						gid, _ = strconv.Atoi(g.Gid)
+					if g, err := lookupGroup(a.Group); err == nil {
+						gid = g
 					}
 				}
 				cred = credentials{set: true, uid: uid, gid: gid, groups: groups, name: a.Name}
@@ -201,14 +188,14 @@ type accountError string
 func (e accountError) Error() string { return string(e) }
 
 func (accounts) User(name string) error {
-	if _, err := user.Lookup(name); err != nil {
+	if _, _, err := lookupUser(name); err != nil {
 		return accountError(`unknown user: "` + name + `"`)
 	}
 	return nil
 }
 
 func (accounts) Group(name string) error {
-	if _, err := user.LookupGroup(name); err != nil {
+	if _, err := lookupGroup(name); err != nil {
 		return accountError(`unknown group: "` + name + `"`)
 	}
 	return nil

@@ -142,7 +142,9 @@ func build() (string, error) {
 			"tcpwrap/internal/tcpdtest/nswrap":     "nswrap",
 			"tcpwrap/cmd/tcpd":                     "tcpd",
 		} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+			// As scripts/build builds them: static, without cgo.
+			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, out), pkg)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 				return
