@@ -52,7 +52,10 @@ const (
 	minSegment     = 64 << 10
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is made on first use: building the table costs every
+// program that links this package (tcpd among them, once per connection)
+// tens of microseconds at start-up, most of which never write a spool.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // errSpoolBusy is returned when another Sender (in this process or
 // another) uses the spool directory.
@@ -222,7 +225,7 @@ func (sp *spool) readCommit() (commitRecord, bool) {
 	ok := false
 	for i := 0; i+commitSlot <= n; i += commitSlot {
 		s := buf[i : i+commitSlot]
-		if crc32.Checksum(s[:24], castagnoli) != binary.BigEndian.Uint32(s[24:28]) {
+		if crc32.Checksum(s[:24], castagnoli()) != binary.BigEndian.Uint32(s[24:28]) {
 			continue
 		}
 		c := commitRecord{binary.BigEndian.Uint64(s[0:8]), spoolPos{binary.BigEndian.Uint64(s[8:16]), int64(binary.BigEndian.Uint64(s[16:24]))}}
@@ -261,7 +264,7 @@ func scanSegment(f *os.File, from int64) (valid int64, n int, err error) {
 		if _, err := f.ReadAt(buf[:l], off+recordHeader); err != nil {
 			break
 		}
-		if crc32.Checksum(buf[:l], castagnoli) != binary.BigEndian.Uint32(h[4:8]) {
+		if crc32.Checksum(buf[:l], castagnoli()) != binary.BigEndian.Uint32(h[4:8]) {
 			break
 		}
 		if off >= from {
@@ -329,7 +332,7 @@ func (sp *spool) append(msgs ...[]byte) (int, error) {
 			}
 		}
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(m)))
-		buf = binary.BigEndian.AppendUint32(buf, crc32.Checksum(m, castagnoli))
+		buf = binary.BigEndian.AppendUint32(buf, crc32.Checksum(m, castagnoli()))
 		buf = append(buf, m...)
 		written++
 	}
@@ -482,7 +485,7 @@ func (sp *spool) writeCommit(p spoolPos) error {
 	binary.BigEndian.PutUint64(s[0:8], sp.gen)
 	binary.BigEndian.PutUint64(s[8:16], p.seq)
 	binary.BigEndian.PutUint64(s[16:24], uint64(p.off))
-	binary.BigEndian.PutUint32(s[24:28], crc32.Checksum(s[:24], castagnoli))
+	binary.BigEndian.PutUint32(s[24:28], crc32.Checksum(s[:24], castagnoli()))
 	if _, err := sp.commitF.WriteAt(s[:], int64(sp.gen%2)*commitSlot); err != nil {
 		return err
 	}

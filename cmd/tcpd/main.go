@@ -4,12 +4,22 @@
 // /etc/hosts.deny, logs, carries out the rule's options and runs the real
 // daemon. It is a drop-in replacement for Debian's /usr/sbin/tcpd; see
 // man/tcpd.8 and docs/compat.md for the deliberate differences.
+//
+// tcpd starts once per connection, so its start-up is kept small: no
+// cgroup probing for GOMAXPROCS (and no goroutine re-checking it), and a
+// single P, since tcpd never does two things at once; every extra P can
+// cost a thread.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (
 	"os"
+	"runtime"
 )
 
 func main() {
+	runtime.GOMAXPROCS(1)
 	os.Exit(run(os.Args, newEnv()))
 }
