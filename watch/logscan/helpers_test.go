@@ -1,0 +1,5 @@
+package logscan_test
+
+import "tcpwrap/internal/tcpdtest"
+
+func cleanupHelpers() { tcpdtest.Cleanup() }

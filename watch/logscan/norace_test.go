@@ -1,0 +1,5 @@
+//go:build !race
+
+package logscan_test
+
+const raceEnabled = false
