@@ -133,6 +133,10 @@ const (
 	scanGrant // allow option
 	scanDeny  // deny option or option error
 	scanAbort // expansion overflow
+	// scanDamaged: the table is a snapshot found damaged. scan starts
+	// again on its fallback; without one, access is denied, whichever
+	// table it is.
+	scanDamaged
 )
 
 // Decide decides a request. It is safe to call from many goroutines at
@@ -151,10 +155,15 @@ func (p Policy) Decide(f *Facts) Decision {
 			d.Rule = nil
 		case scanMatch:
 			d.Verdict, d.Reason = Denied, ReasonDenyTable
-		case scanError:
+		case scanError, scanDamaged:
 			d.Verdict, d.Reason = Denied, ReasonTableError
 			d.Rule = nil
 		}
+	case scanDamaged:
+		// Skipping an allow table could skip a rule whose options deny:
+		// a damaged one denies at once.
+		d.Verdict, d.Reason = Denied, ReasonTableError
+		d.Rule = nil
 	}
 	d.Log = f.log
 	return d
@@ -173,8 +182,19 @@ func (f *Facts) scan(t *Table, d *Decision) scanResult {
 	// The context is restored when the scan ends normally, and left as it
 	// is when an option ends the decision at once (tcp_wrappers jumps out
 	// past the restore).
-	saved := f.ctx
+	saved, logged := f.ctx, len(f.log)
 	res := f.scanTable(t, d)
+	if res == scanDamaged {
+		// Nothing the scan did counts: no option has run (a rule is
+		// read whole before it is matched). Start again on the table
+		// compiled from source, or deny.
+		f.log, f.ctx, d.Rule = f.log[:logged], saved, nil
+		if fb, ok := t.snap.replacement(); ok {
+			return f.scan(fb, d)
+		}
+		f.warn(t.Name + ": table snapshot is damaged")
+		return scanDamaged
+	}
 	if res <= scanError {
 		f.ctx = saved
 	}
@@ -187,9 +207,12 @@ func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 	var cands [][]int32
 	if t.index != nil {
 		cands = t.index.candidates(f, lists[:0])
+		if t.snap != nil && t.snap.damaged.Load() {
+			return scanDamaged
+		}
 	} else {
 		// No index: the reference scan over every rule, used by tests.
-		all := make([]int32, len(t.Rules))
+		all := make([]int32, t.NumRules())
 		for i := range all {
 			all[i] = int32(i)
 		}
@@ -206,7 +229,10 @@ func (f *Facts) scanTable(t *Table, d *Decision) scanResult {
 			f.event(t, &t.events[ev])
 			ev++
 		}
-		r := t.Rules[pos]
+		r := t.rule(pos)
+		if r == nil {
+			return scanDamaged
+		}
 		f.ctx = ctxAt(t.Name, r.Line)
 		if !f.ruleMatches(t.lists(r)) {
 			continue

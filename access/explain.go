@@ -29,7 +29,7 @@ func (p Policy) Explain(f *Facts, d Decision) []string {
 			}
 			continue
 		}
-		for _, r := range t.Rules {
+		for _, r := range t.AllRules() {
 			where := t.Name + " line " + strconv.Itoa(r.Line) + ": "
 			if r == d.Rule {
 				out = append(out, where+"matched "+strconvQuote(r.Text)+": "+explainReason(d))

@@ -29,6 +29,9 @@ type index struct {
 	// positions[p:p+1]); a value -k-1 for the list multi[k].
 	positions []int32
 	multi     [][]int32
+	// snap, for a table loaded from a snapshot, holds the key arrays and
+	// lists in place (positions and multi are then unused).
+	snap *snapshot
 }
 
 type v4key struct {
@@ -317,6 +320,8 @@ func (ix *index) list(v int32, ok bool) []int32 {
 	switch {
 	case !ok:
 		return nil
+	case ix.snap != nil:
+		return ix.snap.list(v)
 	case v >= 0:
 		return ix.positions[v : v+1]
 	default:
@@ -327,7 +332,8 @@ func (ix *index) list(v int32, ok bool) []int32 {
 func lookup[K comparable](m keyIndex[K], k K) (int32, bool) { return m.get(k) }
 
 // keyIndex maps a key to a map value (see index): a Go map when the table
-// was compiled here, sorted arrays when it was loaded from a snapshot.
+// was compiled here, sorted arrays in place when it was loaded from a
+// snapshot (snapStrIndex, snapV4Index, snapV6Index).
 type keyIndex[K comparable] interface {
 	get(K) (int32, bool)
 	size() int
@@ -341,23 +347,6 @@ func (m mapIndex[K]) get(k K) (int32, bool) {
 }
 
 func (m mapIndex[K]) size() int { return len(m) }
-
-// sortedIndex holds keys in ascending order (by cmp) with their values.
-type sortedIndex[K comparable] struct {
-	keys []K
-	vals []int32
-	cmp  func(a, b K) int
-}
-
-func (s *sortedIndex[K]) get(k K) (int32, bool) {
-	i, ok := slices.BinarySearchFunc(s.keys, k, s.cmp)
-	if !ok {
-		return 0, false
-	}
-	return s.vals[i], true
-}
-
-func (s *sortedIndex[K]) size() int { return len(s.keys) }
 
 // candidates returns the sorted position lists whose union holds every rule
 // that can match the request.

@@ -73,7 +73,10 @@ type event struct {
 // Table is a compiled hosts.allow or hosts.deny file. A Table is immutable
 // once built and is safe for concurrent use.
 type Table struct {
-	Name  string
+	Name string
+	// Rules are the rules in order, for a table compiled from source. A
+	// table loaded from a snapshot leaves Rules nil and makes a rule only
+	// when it is needed; NumRules, AllRules and Items work for both.
 	Rules []*Rule
 
 	// OpenErr, when not empty, is the warning that opening the file gave
@@ -89,6 +92,49 @@ type Table struct {
 	index *index
 	lazy  *lazyCompiler // a snapshot table's compiler
 	keys  *indexKeys    // while the table is read
+	snap  *snapshot     // a table loaded from a snapshot: its data
+}
+
+// NumRules returns the number of rules.
+func (t *Table) NumRules() int {
+	if t.snap != nil {
+		return t.snap.n
+	}
+	return len(t.Rules)
+}
+
+// rule returns the rule at pos; nil when the table is a snapshot that is
+// damaged there.
+func (t *Table) rule(pos int32) *Rule {
+	if t.snap != nil {
+		return t.snap.rule(pos)
+	}
+	return t.Rules[pos]
+}
+
+// AllRules returns every rule in order: Rules for a table compiled from
+// source; for a table loaded from a snapshot, every rule made now (for a
+// checker or an explanation, not for a decision, which makes only the
+// rules it reaches). A snapshot found damaged gives the rules of its
+// fallback table, or nil when it has none.
+func (t *Table) AllRules() []*Rule {
+	s := t.snap
+	if s == nil {
+		return t.Rules
+	}
+	rules := make([]*Rule, s.n)
+	for i := range rules {
+		if rules[i] = s.rule(int32(i)); rules[i] == nil {
+			break
+		}
+	}
+	if s.damaged.Load() {
+		if fb, ok := s.replacement(); ok && fb != nil {
+			return fb.AllRules()
+		}
+		return nil
+	}
+	return rules
 }
 
 // lazyCompiler compiles the rules of a snapshot table on first use.
@@ -150,7 +196,13 @@ type Item struct {
 func (t *Table) Items() []Item {
 	var items []Item
 	ev := 0
-	for _, r := range t.Rules {
+	rules := t.AllRules()
+	if t.snap != nil && t.snap.damaged.Load() {
+		if fb, ok := t.snap.replacement(); ok && fb != nil {
+			return fb.Items()
+		}
+	}
+	for _, r := range rules {
 		for ev < len(t.events) && t.events[ev].pos <= int(r.pos) {
 			items = append(items, Item{Line: t.events[ev].line, Warning: t.events[ev].text})
 			ev++
