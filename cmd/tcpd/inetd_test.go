@@ -302,3 +302,70 @@ func portFree(t *testing.T, addr string) bool {
 	l.Close()
 	return true
 }
+
+// TestSystemdAccept runs our tcpd the way a systemd socket unit with
+// Accept=yes does, through systemd's own systemd-socket-activate: one
+// process per connection, the connection on standard input and output.
+// As in a unit with ExecStart=@/usr/local/sbin/tcpd in.fake, argv[0] is
+// the daemon's name (here through a link named after the daemon, the
+// classic tcpd set-up), so tcpd runs the real daemon from its directory.
+func TestSystemdAccept(t *testing.T) {
+	needRoot(t, "/usr/bin/systemd-socket-activate", "/usr/bin/python3")
+	bin := tcpdtest.BinDir(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	rs := rsyslogtest.Start(t)
+	links := filepath.Join(dir, "links")
+	os.Mkdir(links, 0o755)
+	if err := os.Symlink(filepath.Join(bin, "tcpd"), filepath.Join(links, "in.fake")); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"hosts.allow":  "in.fake: 127.0.0.1 127.0.0.3 [::1]\n",
+		"hosts.deny":   "ALL: ALL\n",
+		"logging.conf": "json off\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p4, p6 := freePort(t, "tcp4", "127.0.0.1"), freePort(t, "tcp6", "::1")
+	args := []string{"/usr/bin/systemd-socket-activate", "--accept", "--inetd",
+		"-l", fmt.Sprintf("127.0.0.1:%d", p4), "-l", fmt.Sprintf("[::1]:%d", p6)}
+	for _, kv := range []string{
+		"TCPWRAP_HOSTS_ALLOW=" + filepath.Join(dir, "hosts.allow"),
+		"TCPWRAP_HOSTS_DENY=" + filepath.Join(dir, "hosts.deny"),
+		"TCPWRAP_LOGGING_CONF=" + filepath.Join(dir, "logging.conf"),
+		"TCPWRAP_SYSLOG_SOCKET=" + rs.UnixSocket(),
+		"TCPWRAP_REAL_DAEMON_DIR=" + bin,
+		"TCPWRAP_CACHE=off",
+	} {
+		args = append(args, "-E", kv)
+	}
+	// A relative argv[0], found on PATH: tcpd takes it as the daemon
+	// name and runs TCPWRAP_REAL_DAEMON_DIR/in.fake.
+	args = append(args, "in.fake", "-s")
+	startDaemon(t, []string{"PATH=" + links + ":/usr/bin:/bin"}, args...)
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", p4))
+
+	for _, c := range []struct {
+		src, dst string
+		port     int
+		granted  bool
+		log      string
+	}{
+		{"127.0.0.1", "127.0.0.1", p4, true, ": connect from 127.0.0.1 (127.0.0.1)"},
+		{"127.0.0.2", "127.0.0.1", p4, false, ": refused connect from 127.0.0.2 (127.0.0.2)"},
+		{"127.0.0.3", "127.0.0.1", p4, true, ": connect from 127.0.0.3 (127.0.0.3)"},
+		{"::1", "::1", p6, true, ": connect from ::1 (::1)"},
+	} {
+		got := connectAs(t, "", c.src, c.dst, c.port)
+		if c.granted != strings.HasPrefix(got, "ARGV: [in.fake] [-s]\n") || (!c.granted && got != "") {
+			t.Errorf("client %s got %q (granted: %v)", c.src, got, c.granted)
+		}
+		msgs := waitLog(t, rs, c.log)
+		if last := msgs[len(msgs)-1]; !strings.HasPrefix(last, "in.fake[") {
+			t.Errorf("logged under %q, want in.fake[PID]", last)
+		}
+	}
+}
