@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"slices"
 	"strings"
 	"sync"
@@ -26,19 +25,20 @@ import (
 //
 // Layout (integers little-endian):
 //
-//	header   magic[16] crc32c[4] dataStart[4] total[4] blockShift[4]
+//	header   magic[16] checksum[4] dataStart[4] total[4] blockShift[4]
 //	prelude  name, open error, rule count, section table, truncation,
 //	         events, /file paths, generic positions, IPv4 and IPv6 prefix
-//	         lengths, block count, one CRC-32C per data block
+//	         lengths, block count, one checksum per data block
 //	data     rules[20 each] exact,prefix,suffix[24 each] v4[12 each]
 //	         v6[24 each] lists-directory[8 each] lists[4 each] blob
 //
-// Integrity: the header CRC covers everything from dataStart on to the end
-// of the prelude, including the block CRCs, and is checked at load. The
-// data region is cut into blocks of 1<<blockShift bytes, each with its own
-// CRC-32C, checked the first time a decision reads anything in the block.
-// Checking the whole file at load would cost more than everything else a
-// decision does (CRC-32C runs at about 5 GB/s here: 1.2 ms for 6 MB); the
+// Integrity: the header checksum (see Checksum) covers everything from
+// dataStart on to the end of the prelude, including the block checksums,
+// and is checked at load. The data region is cut into blocks of
+// 1<<blockShift bytes, each with its own checksum, checked the first time
+// a decision reads anything in the block. Checking the whole file at load
+// would cost more than everything else a decision does (CRC-32C ran at
+// about 5 GB/s here: 1.2 ms for 6 MB); the
 // block scheme is as safe for every decision, because what a decision
 // concludes depends only on the bytes it reads: a binary search's outcome
 // is a function of the records it probes, and every probed record, key
@@ -48,18 +48,18 @@ import (
 // (see SnapshotOptions).
 //
 // Damage is what the checks detect: a snapshot crafted to have valid
-// CRCs but wrong contents is outside their reach, which is why package
+// checksums but wrong contents is outside their reach, which is why package
 // hostsfile uses only snapshots owned by the process's user in a directory
 // only that user can write. Even then, every read is bounds-checked and
 // every position validated, so such data cannot make a decision panic or
 // loop.
 
 const (
-	snapMagic     = "tcpwrap-snap-v2\n"
+	snapMagic     = "tcpwrap-snap-v3\n"
 	snapHeaderLen = 32
 	// snapBlockShift: 1 KiB blocks. A decision in a 100,000-rule
 	// DenyHosts table reads about 15 blocks (0.2 µs each to check: the
-	// binary search's probes, the rule and its text); the block CRCs of
+	// binary search's probes, the rule and its text); the block checksums of
 	// its 6 MB snapshot take 24 KB, checked at load in about 5 µs. (2 KiB
 	// and 4 KiB blocks measured the same within the noise.)
 	snapBlockShift = 10
@@ -70,8 +70,6 @@ const (
 	v6RecLen       = 24
 	dirRecLen      = 8
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrBadSnapshot is returned for data that is not a snapshot of this
 // version, is damaged, or was made for another table name.
@@ -98,9 +96,9 @@ type SnapshotOptions struct {
 type snapshot struct {
 	raw     []byte // the whole snapshot, as given to LoadSnapshot
 	data    []byte // its data region
-	crcs    []byte // one CRC-32C per block of data
+	crcs    []byte // one checksum per block of data
 	shift   uint
-	checked []atomic.Uint32 // one bit per block: its CRC was found right
+	checked []atomic.Uint32 // one bit per block: its checksum was found right
 	damaged atomic.Bool
 	n       int // rules
 	name    string
@@ -148,7 +146,7 @@ func (s *snapshot) span(off, n int) ([]byte, bool) {
 		}
 		lo := b << s.shift
 		hi := min(lo+1<<s.shift, len(s.data))
-		if crc32.Checksum(s.data[lo:hi], castagnoli) != le32(s.crcs[4*b:]) {
+		if Checksum(s.data[lo:hi]) != le32(s.crcs[4*b:]) {
 			s.damaged.Store(true)
 			return nil, false
 		}
@@ -534,7 +532,7 @@ func (t *Table) AppendSnapshot(dst []byte) []byte {
 	nblocks := (len(data) + bs - 1) / bs
 	w.u32(uint32(nblocks))
 	for b := range nblocks {
-		w.u32(crc32.Checksum(data[b*bs:min((b+1)*bs, len(data))], castagnoli))
+		w.u32(Checksum(data[b*bs : min((b+1)*bs, len(data))]))
 	}
 
 	start := len(dst)
@@ -545,7 +543,7 @@ func (t *Table) AppendSnapshot(dst []byte) []byte {
 	binary.LittleEndian.PutUint32(h[20:], uint32(len(h)))
 	binary.LittleEndian.PutUint32(h[24:], uint32(len(h)+len(data)))
 	binary.LittleEndian.PutUint32(h[28:], snapBlockShift)
-	binary.LittleEndian.PutUint32(h[16:], crc32.Checksum(h[20:], castagnoli))
+	binary.LittleEndian.PutUint32(h[16:], Checksum(h[20:]))
 	return append(dst, data...)
 }
 
@@ -579,7 +577,7 @@ func cmpV6Bytes(a, b v6key) int {
 	return strings.Compare(string(x[:]), string(y[:]))
 }
 
-// snapReader reads the prelude, which the header CRC has been checked
+// snapReader reads the prelude, which the header checksum has been checked
 // over; strings are copied out of it.
 type snapReader struct {
 	b   []byte
@@ -647,7 +645,7 @@ func (opts SnapshotOptions) Load(data []byte, name string) (*Table, error) {
 	if uint64(total) != uint64(len(data)) || start < snapHeaderLen || start > total || shift < 6 || shift > 20 {
 		return nil, ErrBadSnapshot
 	}
-	if crc32.Checksum(data[20:start], castagnoli) != le32(data[16:]) {
+	if Checksum(data[20:start]) != le32(data[16:]) {
 		return nil, ErrBadSnapshot
 	}
 	s := &snapshot{raw: data, data: data[start:], shift: uint(shift), fallback: opts.Fallback, release: opts.Release}

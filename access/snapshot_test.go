@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"strings"
 	"testing"
 
@@ -118,17 +117,16 @@ func reseal(b []byte) {
 	if start < 32 || start > len(b) || shift < 6 || shift > 20 {
 		return
 	}
-	tab := crc32.MakeTable(crc32.Castagnoli)
 	data := b[start:]
 	bs := 1 << shift
 	nb := (len(data) + bs - 1) / bs
 	if 4*nb <= start-32 {
 		for i := range nb {
-			sum := crc32.Checksum(data[i*bs:min((i+1)*bs, len(data))], tab)
+			sum := access.Checksum(data[i*bs : min((i+1)*bs, len(data))])
 			binary.LittleEndian.PutUint32(b[start-4*nb+4*i:], sum)
 		}
 	}
-	binary.LittleEndian.PutUint32(b[16:], crc32.Checksum(b[20:start], tab))
+	binary.LittleEndian.PutUint32(b[16:], access.Checksum(b[20:start]))
 }
 
 // FuzzLoadSnapshot damages a snapshot: one byte changed (a bit rot, a

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -231,13 +230,13 @@ type fileRecord struct {
 }
 
 // cacheMagic starts a snapshot file: a header (identities and hashes,
-// with its CRC-32C), then the table's access snapshot.
-const cacheMagic = "tcpwrap-cache-2\n"
+// with its access.Checksum), then the table's access snapshot.
+const cacheMagic = "tcpwrap-cache-3\n"
 
 func appendHeader(b []byte, made int64, recs []fileRecord) []byte {
 	start := len(b)
 	b = append(b, cacheMagic...)
-	b = append(b, make([]byte, 8)...) // CRC and length, below
+	b = append(b, make([]byte, 8)...) // checksum and length, below
 	b = binary.LittleEndian.AppendUint64(b, uint64(made))
 	b = binary.LittleEndian.AppendUint32(b, uint32(os.Geteuid()))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(recs)))
@@ -259,11 +258,9 @@ func appendHeader(b []byte, made int64, recs []fileRecord) []byte {
 	}
 	h := b[start:]
 	binary.LittleEndian.PutUint32(h[20:], uint32(len(h)))
-	binary.LittleEndian.PutUint32(h[16:], crc32.Checksum(h[20:], castagnoli))
+	binary.LittleEndian.PutUint32(h[16:], access.Checksum(h[20:]))
 	return b
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // recFixed is the size of a record after its path: errno, flags, five
 // numbers, the hash.
@@ -276,7 +273,7 @@ func parseHeader(b []byte) (made int64, recs []fileRecord, body []byte, ok bool)
 		return 0, nil, nil, false
 	}
 	end := int(binary.LittleEndian.Uint32(b[20:]))
-	if end < 40 || end > len(b) || crc32.Checksum(b[20:end], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
+	if end < 40 || end > len(b) || access.Checksum(b[20:end]) != binary.LittleEndian.Uint32(b[16:]) {
 		return 0, nil, nil, false
 	}
 	h := b[24:end]

@@ -6,7 +6,6 @@ package hostsfile
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -374,7 +373,7 @@ func FuzzCacheHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, fix bool) {
 		if fix && len(data) >= 24 {
 			binary.LittleEndian.PutUint32(data[20:], uint32(len(data)))
-			binary.LittleEndian.PutUint32(data[16:], crc32.Checksum(data[20:], castagnoli))
+			binary.LittleEndian.PutUint32(data[16:], access.Checksum(data[20:]))
 		}
 		made, recs, body, ok := parseHeader(data)
 		if !ok {
