@@ -13,6 +13,7 @@ package devlog
 import (
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -115,12 +116,17 @@ func (w *Writer) Close() error {
 	return err
 }
 
-// Write5424 sends the message in the RFC 5424 form (with its decision
-// record as structured data), for syslog daemons that parse it on the
-// local socket.
-func (w *Writer) Write5424(m *audit.Message, hostname string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf = m.Append5424(w.buf[:0], hostname)
-	return w.send()
+// WriteRecord sends the message's decision record as one JSON object,
+// in an RFC 3164 message from "tcpwrap" (with the message's PID,
+// facility and severity). The local socket is not the place for RFC 5424:
+// rsyslog's imuxsock, for one, does not parse it there and stores the
+// header as text. A message without a record sends nothing.
+func (w *Writer) WriteRecord(m *audit.Message) error {
+	if m.Record == nil {
+		return nil
+	}
+	j := *m
+	j.AppName = "tcpwrap"
+	j.Text = strings.TrimSuffix(string(m.Record.AppendJSON(nil)), "\n")
+	return w.Write(&j)
 }

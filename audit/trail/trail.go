@@ -11,7 +11,8 @@
 //   - Structured decision records go to the JSON-lines file, to every
 //     remote log host (RFC 5424 with structured data, over UDP, TCP or
 //     TLS, queued and spooled so a decision never waits for the network),
-//     and, when asked, to the local syslog daemon as RFC 5424.
+//     and, when asked, to the local syslog daemon as JSON messages from
+//     "tcpwrap".
 //
 // A Trail never writes to standard error: in tcpd that is the client's
 // socket. Failures are counted and reported by Stats.
@@ -44,8 +45,8 @@ const (
 type Config struct {
 	Syslog     string // SyslogAuto (""), SyslogOn or SyslogOff
 	SyslogPath string // "" means /dev/log
-	// Structured also sends decision records to the local syslog daemon
-	// as RFC 5424.
+	// Structured also sends decision records to the local syslog daemon,
+	// as JSON in messages from "tcpwrap".
 	Structured bool
 	// JSONPath is the JSON-lines file of decision records ("" for none).
 	// Where no syslog daemon listens and no Routes are given, the classic
@@ -204,7 +205,7 @@ func (t *Trail) Record(m *audit.Message) {
 		s.Send(m)
 	}
 	if t.cfg.Structured && t.syslog != nil {
-		t.fail(t.syslog.Write5424(m, t.hostname))
+		t.fail(t.syslog.WriteRecord(m))
 	}
 }
 

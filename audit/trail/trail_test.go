@@ -237,3 +237,33 @@ func TestDropsReported(t *testing.T) {
 		t.Errorf("no drop report in:\n%s", data)
 	}
 }
+
+// With syslog-structured on, the records reach the local syslog daemon as
+// JSON messages from "tcpwrap", after tcpd's own lines, and rsyslogd
+// stores them whole (it does not parse RFC 5424 on its local socket).
+func TestStructuredLocalSyslog(t *testing.T) {
+	local := rsyslogtest.Start(t)
+	tr, err := Open(Config{SyslogPath: local.UnixSocket(), Structured: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decideAndLog(tr, "192.0.2.9", access.Hooks{})
+	if err := tr.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := local.Wait(t, 2, 10*time.Second)
+	if strings.TrimSpace(lines[0].Msg) != "refused connect from 192.0.2.9 (192.0.2.9)" || lines[0].AppName != "in.fingerd" {
+		t.Errorf("classic line: %+v", lines[0])
+	}
+	l := lines[1]
+	if l.AppName != "tcpwrap" || l.ProcID != "4242" || l.PRI != "28" {
+		t.Errorf("record stored as %+v; want tcpwrap[4242] at daemon.warning (28)", l)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(l.Msg)), &rec); err != nil {
+		t.Fatalf("stored record is not JSON: %q: %v", l.Msg, err)
+	}
+	if rec["verdict"] != "denied" || rec["daemon"] != "in.fingerd" {
+		t.Errorf("record %v", rec)
+	}
+}
