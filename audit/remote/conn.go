@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"net"
 	"sync/atomic"
@@ -55,8 +54,12 @@ func dial(abort context.Context, cfg *Config) (*conn, error) {
 		c.c = c.count
 	}
 	if cfg.Network == "tls" {
-		tc := tls.Client(c.count, tlsConfig(cfg))
-		if err := tc.HandshakeContext(ctx); err != nil {
+		serverName := cfg.Addr
+		if host, _, err := net.SplitHostPort(cfg.Addr); err == nil {
+			serverName = host
+		}
+		tc, err := cfg.TLS.Client(ctx, c.count, serverName)
+		if err != nil {
 			raw.Close()
 			return nil, err
 		}
@@ -67,22 +70,6 @@ func dial(abort context.Context, cfg *Config) (*conn, error) {
 		go c.watch()
 	}
 	return c, nil
-}
-
-// tlsConfig fills in ServerName from Addr when the configuration has none.
-func tlsConfig(cfg *Config) *tls.Config {
-	var t *tls.Config
-	if cfg.TLS != nil {
-		t = cfg.TLS.Clone()
-	} else {
-		t = &tls.Config{}
-	}
-	if t.ServerName == "" {
-		if host, _, err := net.SplitHostPort(cfg.Addr); err == nil {
-			t.ServerName = host
-		}
-	}
-	return t
 }
 
 // watch reads until the peer closes or resets the connection (a syslog
@@ -129,9 +116,11 @@ func (c *conn) acked() int64 {
 
 // closeWrite ends the sending side: TLS's close_notify, then TCP's FIN.
 func (c *conn) closeWrite() {
-	if tc, ok := c.c.(*tls.Conn); ok {
-		tc.SetWriteDeadline(time.Now().Add(time.Second))
-		tc.CloseWrite()
+	if c.c != c.count {
+		if tc, ok := c.c.(interface{ CloseWrite() error }); ok {
+			c.c.SetWriteDeadline(time.Now().Add(time.Second))
+			tc.CloseWrite()
+		}
 	}
 	c.tcp.CloseWrite()
 }

@@ -3,7 +3,7 @@
 // ([tcpwrap@32473 ...], see audit.Message.Append5424).
 //
 //	s, err := remote.New(remote.Config{Network: "tls", Addr: "loghost:6514",
-//		TLS: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}},
+//		TLS: tlsclient.New(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}),
 //		SpoolDir: "/var/spool/tcpwrap"})
 //	...
 //	s.Send(msg)         // never waits for the network

@@ -118,8 +118,19 @@ func (s *Sender) Send(m *audit.Message) {
 	}
 	bp := bufPool.Get().(*[]byte)
 	b := m.Append5424((*bp)[:0], s.cfg.Hostname)
-	s.records.Add(1)
+	s.enqueue(b)
+	if cap(b) <= 64<<10 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+}
 
+// SendEncoded queues a message already encoded as RFC 5424 (without
+// framing), as Send does; b is copied. Outbox shippers use it.
+func (s *Sender) SendEncoded(b []byte) { s.enqueue(b) }
+
+func (s *Sender) enqueue(b []byte) {
+	s.records.Add(1)
 	s.mu.Lock()
 	switch {
 	case s.closed:
@@ -140,11 +151,6 @@ func (s *Sender) Send(m *audit.Message) {
 		s.dropped.Add(1)
 	}
 	s.mu.Unlock()
-
-	if cap(b) <= 64<<10 {
-		*bp = b
-		bufPool.Put(bp)
-	}
 }
 
 // spoolQueueLocked moves the queue, and then extra, to the spool. s.mu is

@@ -15,6 +15,7 @@ import (
 
 	"tcpwrap/audit"
 	"tcpwrap/audit/remote"
+	"tcpwrap/audit/remote/tlsclient"
 	"tcpwrap/internal/rsyslogtest"
 )
 
@@ -35,7 +36,7 @@ func TestExactBytes(t *testing.T) {
 			cfg := remote.Config{Network: tc.network, Addr: tc.addr}
 			if tc.network == "tls" {
 				// rsyslog requires a client certificate here.
-				cfg.TLS = srv.ClientTLSConfig(true)
+				cfg.TLS = tlsclient.New(srv.ClientTLSConfig(true))
 			}
 			s := newSender(t, cfg)
 			const n = 50
@@ -296,7 +297,7 @@ func TestFault(t *testing.T) {
 				BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 			}
 			if tc.network == "tls" {
-				cfg.Addr, cfg.TLS = srv.TLSAddr(), srv.ClientTLSConfig(false)
+				cfg.Addr, cfg.TLS = srv.TLSAddr(), tlsclient.New(srv.ClientTLSConfig(false))
 			}
 			if tc.spool {
 				cfg.SpoolDir = t.TempDir()

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,8 +59,23 @@ type Config struct {
 	Routes filelog.Table
 	// Remotes are the central log hosts.
 	Remotes []remote.Config
+	// Outboxes are central log hosts this program does not ship to
+	// itself (TLS hosts, in a program without TLS): their records are
+	// left in the outbox and shipped by tcpwrap-logship, which Flush
+	// starts when none runs.
+	Outboxes []Outbox
+	// Shipper is the shipper's path; "" means tcpwrap-logship in the
+	// running program's directory. ShipperConf is the logging
+	// configuration it is given ("" for its default).
+	Shipper, ShipperConf string
 	// Hostname for RFC 5424 headers; "" means os.Hostname().
 	Hostname string
+}
+
+// Outbox names a log host whose records go to an outbox directory.
+type Outbox struct {
+	Dir           string
+	Network, Addr string // the log host, for messages
 }
 
 // Trail is an open audit trail. It is safe for concurrent use.
@@ -69,6 +86,10 @@ type Trail struct {
 	files    *filelog.Writer
 	json     *filelog.Writer
 	remotes  []*remote.Sender
+	outboxes []*remote.Outbox
+	// outboxUsed says a record went to an outbox: Flush then makes sure
+	// a shipper runs.
+	outboxUsed bool
 	// fallback is the description of the file destination used instead
 	// of syslog, said once.
 	fallback string
@@ -123,6 +144,14 @@ func Open(cfg Config) (*Trail, error) {
 			return nil, err
 		}
 		t.remotes = append(t.remotes, s)
+	}
+	for _, ob := range cfg.Outboxes {
+		o, err := remote.NewOutbox(ob.Dir, t.hostname)
+		if err != nil {
+			t.Close(context.Background())
+			return nil, fmt.Errorf("outbox for %s %s: %w", ob.Network, ob.Addr, err)
+		}
+		t.outboxes = append(t.outboxes, o)
 	}
 	if t.fallback != "" && t.syslog == nil && cfg.Syslog != SyslogOff {
 		t.announce()
@@ -204,6 +233,12 @@ func (t *Trail) Record(m *audit.Message) {
 	for _, s := range t.remotes {
 		s.Send(m)
 	}
+	for _, o := range t.outboxes {
+		t.fail(o.Send(m))
+		t.mu.Lock()
+		t.outboxUsed = true
+		t.mu.Unlock()
+	}
 	if t.cfg.Structured && t.syslog != nil {
 		t.fail(t.syslog.WriteRecord(m))
 	}
@@ -257,8 +292,49 @@ func (t *Trail) Stats() Stats {
 // and sockets close on exec, its background senders would simply vanish.
 func (t *Trail) Flush(ctx context.Context) error {
 	var err error
-	t.flushed.Do(func() { err = t.flushRemotes(ctx) })
+	t.flushed.Do(func() {
+		err = t.flushRemotes(ctx)
+		t.startShipper(ctx)
+	})
 	return err
+}
+
+// startShipper starts tcpwrap-logship when records went to an outbox and
+// no shipper holds it. The shipper detaches itself (so that it is nobody's
+// child once this program execs a daemon) and exits after a minute
+// without records.
+func (t *Trail) startShipper(ctx context.Context) {
+	t.mu.Lock()
+	used := t.outboxUsed
+	t.mu.Unlock()
+	if !used {
+		return
+	}
+	for _, o := range t.outboxes {
+		if o.ShipperRunning() {
+			continue
+		}
+		path := t.cfg.Shipper
+		if path == "" {
+			path = shipperPath()
+		}
+		args := []string{"-detach"}
+		if t.cfg.ShipperConf != "" {
+			args = append(args, "-c", t.cfg.ShipperConf)
+		}
+		cmd := exec.CommandContext(ctx, path, args...)
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Log(&audit.Message{
+				Time:     time.Now(),
+				Priority: audit.ErrorPriority,
+				AppName:  "tcpwrap",
+				PID:      os.Getpid(),
+				Text:     "cannot start the log shipper " + path + " for the records in " + o.Dir + ": " + err.Error() + " " + strings.TrimSpace(string(out)),
+			})
+		}
+		return // one shipper ships every outbox
+	}
 }
 
 // Close flushes and closes everything. It may be called more than once.

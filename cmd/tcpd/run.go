@@ -79,6 +79,7 @@ func openTrail(e *env) (*trail.Trail, error) {
 		return nil, err
 	}
 	cfg.SyslogPath = e.syslogSocket
+	cfg.ShipperConf = e.loggingConf
 	return trail.Open(cfg)
 }
 
