@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpwrap/internal/fakeclock"
 	"tcpwrap/limits"
 )
 
@@ -40,7 +41,7 @@ func (s *floodStats) note(r limits.Refusal) {
 // each attempt) tries every 100µs and holds each admitted session for
 // 50ms; the good client connects every 100ms and holds each session for
 // 250ms, and every one of its connections must be admitted.
-func flood(t *testing.T, l *limits.Limiter, clock *fakeClock, svc *limits.Service, next func(int) netip.Addr, good netip.Addr) *floodStats {
+func flood(t *testing.T, l *limits.Limiter, clock *fakeclock.Clock, svc *limits.Service, next func(int) netip.Addr, good netip.Addr) *floodStats {
 	t.Helper()
 	const (
 		step     = 100 * time.Microsecond
@@ -92,7 +93,7 @@ func flood(t *testing.T, l *limits.Limiter, clock *fakeClock, svc *limits.Servic
 	return stats
 }
 
-func floodLimiter(t *testing.T, cfg limits.Config) (*limits.Limiter, *fakeClock, *limits.Service) {
+func floodLimiter(t *testing.T, cfg limits.Config) (*limits.Limiter, *fakeclock.Clock, *limits.Service) {
 	t.Helper()
 	clock := newClock()
 	cfg.Clock = clock
@@ -114,7 +115,7 @@ func floodLimiter(t *testing.T, cfg limits.Config) (*limits.Limiter, *fakeClock,
 // exactly the tokens of its bucket (the burst, then one every 100ms), and
 // one log line per reason per second, whose suppressed counts with the
 // last ones Sweep reports add up to every refusal.
-func checkFlood(t *testing.T, l *limits.Limiter, clock *fakeClock, s *floodStats) {
+func checkFlood(t *testing.T, l *limits.Limiter, clock *fakeclock.Clock, s *floodStats) {
 	t.Helper()
 	// At 100µs steps the flooder takes each token as soon as it is there:
 	// 20 at once, then one at 0.1s, 0.2s, ... 9.9s.

@@ -1,33 +1,14 @@
 package limits_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"tcpwrap/internal/puritytest"
 )
 
 // The limiter does no I/O: it must not reach the file system, the
 // network or processes, even indirectly. (syscall comes in through
 // package time; the package must not import it itself.)
 func TestPure(t *testing.T) {
-	const pkg = "tcpwrap/limits"
-	forbidden := map[string]bool{"os": true, "net": true, "os/exec": true, "os/user": true, "golang.org/x/sys/unix": true}
-	out, err := exec.Command("go", "list", "-deps", pkg).Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if forbidden[dep] {
-			t.Errorf("%s depends on %s", pkg, dep)
-		}
-	}
-	out, err = exec.Command("go", "list", "-f", `{{join .Imports " "}}`, pkg).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, imp := range strings.Fields(string(out)) {
-		if imp == "syscall" || imp == "unsafe" {
-			t.Errorf("%s imports %s", pkg, imp)
-		}
-	}
+	puritytest.Check(t, "tcpwrap/limits")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,10 +38,7 @@ func cmdBans(args []string, conf string, e *env) int {
 	path, _ := configPath(*c, e)
 	cfg, err := loadConfig(path)
 	if err != nil {
-		for _, m := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(e.stderr, "%s: %s\n", progName, m)
-		}
-		return exitUsage
+		return failLines(e, exitUsage, err)
 	}
 	if !cfg.HasBan {
 		return fail(e, exitUsage, "%s has no [ban] section: there are no bans", path)

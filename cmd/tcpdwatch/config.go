@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"tcpwrap/internal/conffile"
 	"tcpwrap/watch/alert"
 	"tcpwrap/watch/ban"
 	"tcpwrap/watch/logscan"
@@ -112,17 +113,6 @@ func (c *Config) ipv6Prefix() int {
 	return 64
 }
 
-type cfgSection struct {
-	kind, name string
-	line       int
-	entries    []cfgEntry
-}
-
-type cfgEntry struct {
-	key, value string
-	line       int
-}
-
 // ownedSections are the section kinds other packages read.
 func ownedSections() []string {
 	return append(slices.Clone(alert.Sections), "ban")
@@ -138,42 +128,43 @@ func ParseConfig(src []byte, name string) (*Config, error) {
 		Checkpoint: DefaultCheckpoint,
 		MaxHistory: DefaultMaxHistory,
 	}
-	var errs []error
+	// alert.ParseConfig splits the file the same way: its structural
+	// messages repeat these, and joinSorted merges them.
+	secs, errs := conffile.Split(src, name)
 	errf := func(line int, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
 	}
-	secs := splitConfig(src, name, &errs)
 
 	owned := ownedSections()
-	var global, rep *cfgSection
+	var global, rep *conffile.Section
 	var defaults programLists
 	for i := range secs {
 		s := &secs[i]
-		switch s.kind {
+		switch s.Kind {
 		case "tcpdwatch":
-			if s.name != "" {
-				errf(s.line, "[tcpdwatch] takes no name")
+			if s.Name != "" {
+				errf(s.Line, "[tcpdwatch] takes no name")
 			}
 			if global != nil {
-				errf(s.line, "second [tcpdwatch] section (first on line %d)", global.line)
+				errf(s.Line, "second [tcpdwatch] section (first on line %d)", global.Line)
 				continue
 			}
 			global = s
 			parseGlobal(cfg, s, &defaults, errf)
 		case "report":
-			if s.name != "" {
-				errf(s.line, "[report] takes no name")
+			if s.Name != "" {
+				errf(s.Line, "[report] takes no name")
 			}
 			if rep != nil {
-				errf(s.line, "second [report] section (first on line %d)", rep.line)
+				errf(s.Line, "second [report] section (first on line %d)", rep.Line)
 				continue
 			}
 			rep = s
 			parseReport(&cfg.Report, s, errf)
 		case "input":
 		default:
-			if !slices.Contains(owned, s.kind) {
-				errf(s.line, "unknown section [%s] (want tcpdwatch, input, report, %s)", s.kind, strings.Join(owned, ", "))
+			if !slices.Contains(owned, s.Kind) {
+				errf(s.Line, "unknown section [%s] (want tcpdwatch, input, report, %s)", s.Kind, strings.Join(owned, ", "))
 			}
 		}
 	}
@@ -182,14 +173,14 @@ func ParseConfig(src []byte, name string) (*Config, error) {
 	inputNames := map[string]int{}
 	for i := range secs {
 		s := &secs[i]
-		if s.kind != "input" {
+		if s.Kind != "input" {
 			continue
 		}
 		in := parseInput(s, &defaults, cfg.Location, errf)
 		if prev, dup := inputNames[in.Name]; dup && in.Name != "" {
-			errf(s.line, "input %q defined twice (first on line %d)", in.Name, prev)
+			errf(s.Line, "input %q defined twice (first on line %d)", in.Name, prev)
 		}
-		inputNames[in.Name] = s.line
+		inputNames[in.Name] = s.Line
 		cfg.Inputs = append(cfg.Inputs, in)
 	}
 	checkInputs(cfg.Inputs, errf)
@@ -251,110 +242,56 @@ type programLists struct {
 	daemonsLine                  int
 }
 
-// splitConfig cuts the file into sections, with the structural checks
-// alert.ParseConfig makes (so that duplicated messages can be merged).
-func splitConfig(src []byte, name string, errs *[]error) []cfgSection {
-	var secs []cfgSection
-	errf := func(line int, format string, args ...any) {
-		*errs = append(*errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
-	}
-	for i, l := range strings.Split(string(src), "\n") {
-		n := i + 1
-		t := strings.TrimSpace(strings.TrimSuffix(l, "\r"))
-		if t == "" || t[0] == '#' {
-			continue
-		}
-		if bad := strings.IndexFunc(t, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); bad >= 0 {
-			errf(n, "control character %q", t[bad])
-			continue
-		}
-		if t[0] == '[' {
-			if !strings.HasSuffix(t, "]") {
-				errf(n, "section header without ]")
-				continue
-			}
-			f := strings.Fields(t[1 : len(t)-1])
-			if len(f) == 0 || len(f) > 2 {
-				errf(n, "want [kind] or [kind name]")
-				continue
-			}
-			s := cfgSection{kind: f[0], line: n}
-			if len(f) == 2 {
-				s.name = f[1]
-			}
-			secs = append(secs, s)
-			continue
-		}
-		k, v, ok := strings.Cut(t, "=")
-		if !ok {
-			errf(n, "want key = value")
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if k == "" || strings.ContainsAny(k, " \t") {
-			errf(n, "bad key %q", k)
-			continue
-		}
-		if len(secs) == 0 {
-			errf(n, "%s outside any section", k)
-			continue
-		}
-		s := &secs[len(secs)-1]
-		s.entries = append(s.entries, cfgEntry{key: k, value: v, line: n})
-	}
-	return secs
-}
-
 type errfFunc func(line int, format string, args ...any)
 
 // once reports keys given twice in a section.
 type onceChecker map[string]int
 
-func (o onceChecker) check(e cfgEntry, errf errfFunc) bool {
-	if prev, dup := o[e.key]; dup {
-		errf(e.line, "%s given twice (first on line %d)", e.key, prev)
+func (o onceChecker) check(e conffile.Entry, errf errfFunc) bool {
+	if prev, dup := o[e.Key]; dup {
+		errf(e.Line, "%s given twice (first on line %d)", e.Key, prev)
 		return false
 	}
-	o[e.key] = e.line
+	o[e.Key] = e.Line
 	return true
 }
 
-func words(e cfgEntry, errf errfFunc) []string {
-	w, err := alert.SplitWords(e.value)
+func words(e conffile.Entry, errf errfFunc) []string {
+	w, err := alert.SplitWords(e.Value)
 	if err != nil {
-		errf(e.line, "%s: %v", e.key, err)
+		errf(e.Line, "%s: %v", e.Key, err)
 		return nil
 	}
 	if len(w) == 0 {
-		errf(e.line, "%s: no value", e.key)
+		errf(e.Line, "%s: no value", e.Key)
 	}
 	return w
 }
 
-func absPath(e cfgEntry, errf errfFunc) string {
+func absPath(e conffile.Entry, errf errfFunc) string {
 	w := words(e, errf)
 	if len(w) != 1 || !filepath.IsAbs(w[0]) {
 		if len(w) > 0 {
-			errf(e.line, "%s: want one absolute path", e.key)
+			errf(e.Line, "%s: want one absolute path", e.Key)
 		}
 		return ""
 	}
 	return filepath.Clean(w[0])
 }
 
-func integer(e cfgEntry, lo, hi int, errf errfFunc) int {
-	n, err := strconv.Atoi(e.value)
+func integer(e conffile.Entry, lo, hi int, errf errfFunc) int {
+	n, err := strconv.Atoi(e.Value)
 	if err != nil || n < lo || n > hi {
-		errf(e.line, "%s: want a number from %d to %d, not %q", e.key, lo, hi, e.value)
+		errf(e.Line, "%s: want a number from %d to %d, not %q", e.Key, lo, hi, e.Value)
 		return 0
 	}
 	return n
 }
 
-func duration(e cfgEntry, errf errfFunc) time.Duration {
-	d, err := alert.ParseDuration(e.value)
+func duration(e conffile.Entry, errf errfFunc) time.Duration {
+	d, err := alert.ParseDuration(e.Value)
 	if err != nil {
-		errf(e.line, "%s: %v", e.key, err)
+		errf(e.Line, "%s: %v", e.Key, err)
 	}
 	return d
 }
@@ -364,7 +301,7 @@ var programNameRE = regexp.MustCompile(`^[A-Za-z0-9_.+/-]{1,64}$`)
 
 // programList reads a list of program names: "none" is the empty list,
 // "*" (daemons only) any program.
-func programList(e cfgEntry, star bool, errf errfFunc) (names []string, any bool) {
+func programList(e conffile.Entry, star bool, errf errfFunc) (names []string, any bool) {
 	w := words(e, errf)
 	if len(w) == 1 && w[0] == "none" {
 		return []string{}, false
@@ -375,7 +312,7 @@ func programList(e cfgEntry, star bool, errf errfFunc) (names []string, any bool
 	names = []string{}
 	for _, n := range w {
 		if !programNameRE.MatchString(n) {
-			errf(e.line, "%s: %q is not a program name", e.key, n)
+			errf(e.Line, "%s: %q is not a program name", e.Key, n)
 			continue
 		}
 		names = append(names, n)
@@ -385,11 +322,11 @@ func programList(e cfgEntry, star bool, errf errfFunc) (names []string, any bool
 
 // programKey reads the program list keys shared by [tcpdwatch] and
 // [input]; it reports whether e was one.
-func programKey(p *programLists, e cfgEntry, errf errfFunc) bool {
-	switch e.key {
+func programKey(p *programLists, e conffile.Entry, errf errfFunc) bool {
+	switch e.Key {
 	case "daemons":
 		names, any := programList(e, true, errf)
-		p.daemons, p.daemonsSet, p.daemonsLine = names, true, e.line
+		p.daemons, p.daemonsSet, p.daemonsLine = names, true, e.Line
 		if any {
 			p.daemons = nil
 		}
@@ -405,40 +342,40 @@ func programKey(p *programLists, e cfgEntry, errf errfFunc) bool {
 	return true
 }
 
-func parseGlobal(cfg *Config, s *cfgSection, p *programLists, errf errfFunc) {
+func parseGlobal(cfg *Config, s *conffile.Section, p *programLists, errf errfFunc) {
 	once := onceChecker{}
-	for _, e := range s.entries {
+	for _, e := range s.Entries {
 		if !once.check(e, errf) {
 			continue
 		}
 		if programKey(p, e, errf) {
 			continue
 		}
-		switch e.key {
+		switch e.Key {
 		case "state-dir":
 			if d := absPath(e, errf); d != "" {
 				cfg.StateDir = d
 			}
 		case "timezone":
-			loc, err := loadLocation(e.value)
+			loc, err := loadLocation(e.Value)
 			if err != nil {
-				errf(e.line, "timezone: %v", err)
+				errf(e.Line, "timezone: %v", err)
 				continue
 			}
 			cfg.Location = loc
 		case "checkpoint":
 			if d := duration(e, errf); d > 0 {
 				if d > time.Hour {
-					errf(e.line, "checkpoint: at most 1h")
+					errf(e.Line, "checkpoint: at most 1h")
 				}
 				cfg.Checkpoint = d
 			} else if d == 0 {
-				errf(e.line, "checkpoint: must be positive")
+				errf(e.Line, "checkpoint: must be positive")
 			}
 		case "max-history":
 			cfg.MaxHistory = integer(e, 1, 10_000_000, errf)
 		default:
-			errf(e.line, "unknown key %q in [tcpdwatch]", e.key)
+			errf(e.Line, "unknown key %q in [tcpdwatch]", e.Key)
 		}
 	}
 }
@@ -453,13 +390,13 @@ func loadLocation(s string) (*time.Location, error) {
 	return time.LoadLocation(s)
 }
 
-func parseReport(r *ReportConfig, s *cfgSection, errf errfFunc) {
+func parseReport(r *ReportConfig, s *conffile.Section, errf errfFunc) {
 	once := onceChecker{}
-	for _, e := range s.entries {
+	for _, e := range s.Entries {
 		if !once.check(e, errf) {
 			continue
 		}
-		switch e.key {
+		switch e.Key {
 		case "ipv6-prefix":
 			r.IPv6Prefix = integer(e, 1, 128, errf)
 		case "top":
@@ -469,10 +406,10 @@ func parseReport(r *ReportConfig, s *cfgSection, errf errfFunc) {
 		case "last":
 			r.Last = duration(e, errf)
 			if r.Last <= 0 || r.Last > 366*24*time.Hour {
-				errf(e.line, "last: want a duration from 1s to 366d")
+				errf(e.Line, "last: want a duration from 1s to 366d")
 			}
 		default:
-			errf(e.line, "unknown key %q in [report]", e.key)
+			errf(e.Line, "unknown key %q in [report]", e.Key)
 		}
 	}
 }
@@ -480,28 +417,28 @@ func parseReport(r *ReportConfig, s *cfgSection, errf errfFunc) {
 // inputNameRE is what an input may be called.
 var inputNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-func parseInput(s *cfgSection, defaults *programLists, loc *time.Location, errf errfFunc) Input {
-	in := Input{Name: s.name, Line: s.line, StartAtEnd: true}
-	if !inputNameRE.MatchString(s.name) {
-		errf(s.line, "[input] needs a name of letters, digits, '.', '_' and '-'")
+func parseInput(s *conffile.Section, defaults *programLists, loc *time.Location, errf errfFunc) Input {
+	in := Input{Name: s.Name, Line: s.Line, StartAtEnd: true}
+	if !inputNameRE.MatchString(s.Name) {
+		errf(s.Line, "[input] needs a name of letters, digits, '.', '_' and '-'")
 	}
 	once := onceChecker{}
 	var own programLists
 	lines := map[string]int{}
-	for _, e := range s.entries {
-		multi := e.key == "allow"
+	for _, e := range s.Entries {
+		multi := e.Key == "allow"
 		if !multi && !once.check(e, errf) {
 			continue
 		}
-		lines[e.key] = e.line
+		lines[e.Key] = e.Line
 		if programKey(&own, e, errf) {
 			continue
 		}
-		switch e.key {
+		switch e.Key {
 		case "file":
 			in.File = absPath(e, errf)
 		case "format":
-			switch e.value {
+			switch e.Value {
 			case "auto":
 				in.Format = logscan.Auto
 			case "syslog":
@@ -509,24 +446,24 @@ func parseInput(s *cfgSection, defaults *programLists, loc *time.Location, errf 
 			case "json":
 				in.Format = logscan.JSONLines
 			default:
-				errf(e.line, "format: want auto, syslog or json, not %q", e.value)
+				errf(e.Line, "format: want auto, syslog or json, not %q", e.Value)
 			}
 		case "start":
-			switch e.value {
+			switch e.Value {
 			case "end":
 				in.StartAtEnd = true
 			case "beginning":
 				in.StartAtEnd = false
 			default:
-				errf(e.line, "start: want end or beginning, not %q", e.value)
+				errf(e.Line, "start: want end or beginning, not %q", e.Value)
 			}
 		case "udp", "tcp":
-			addr := e.value
+			addr := e.Value
 			if _, err := netip.ParseAddrPort(addr); err != nil {
-				errf(e.line, "%s: want ADDRESS:PORT (127.0.0.1:5514, [::1]:5514), not %q", e.key, addr)
+				errf(e.Line, "%s: want ADDRESS:PORT (127.0.0.1:5514, [::1]:5514), not %q", e.Key, addr)
 				continue
 			}
-			if e.key == "udp" {
+			if e.Key == "udp" {
 				in.UDP = addr
 			} else {
 				in.TCP = addr
@@ -535,7 +472,7 @@ func parseInput(s *cfgSection, defaults *programLists, loc *time.Location, errf 
 			for _, w := range words(e, errf) {
 				p, err := ban.ParsePrefix(w)
 				if err != nil {
-					errf(e.line, "allow: %v", err)
+					errf(e.Line, "allow: %v", err)
 					continue
 				}
 				in.Allow = append(in.Allow, p)
@@ -545,16 +482,16 @@ func parseInput(s *cfgSection, defaults *programLists, loc *time.Location, errf 
 		case "idle-timeout":
 			in.IdleTimeout = duration(e, errf)
 		default:
-			errf(e.line, "unknown key %q in [input]", e.key)
+			errf(e.Line, "unknown key %q in [input]", e.Key)
 		}
 	}
 	isRecv := in.UDP != "" || in.TCP != ""
 	switch {
 	case in.File != "" && isRecv:
-		errf(s.line, "input %s: both a file and a receiver address; make them two inputs", s.name)
+		errf(s.Line, "input %s: both a file and a receiver address; make them two inputs", s.Name)
 	case in.File == "" && !isRecv:
 		if _, bad := lines["file"]; !bad {
-			errf(s.line, "input %s: no file, udp or tcp", s.name)
+			errf(s.Line, "input %s: no file, udp or tcp", s.Name)
 		}
 	}
 	fileOnly := []string{"format", "start"}
@@ -597,7 +534,7 @@ func parseInput(s *cfgSection, defaults *programLists, loc *time.Location, errf 
 		// JSON records name no program: nothing to choose.
 		in.Parse.Daemons = []string{}
 	default:
-		errf(s.line, "input %s: no daemons listed: name the programs tcpd logs for (daemons = in.fingerd sshd) here or in [tcpdwatch]; daemons = * counts any program, which anyone who can log can forge", s.name)
+		errf(s.Line, "input %s: no daemons listed: name the programs tcpd logs for (daemons = in.fingerd sshd) here or in [tcpdwatch]; daemons = * counts any program, which anyone who can log can forge", s.Name)
 	}
 	return in
 }

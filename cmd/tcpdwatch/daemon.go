@@ -35,10 +35,7 @@ func cmdRun(args []string, conf string, e *env) int {
 	path, _ := configPath(*c, e)
 	cfg, err := loadConfig(path)
 	if err != nil {
-		for _, m := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(e.stderr, "%s: %s\n", progName, m)
-		}
-		return exitUsage
+		return failLines(e, exitUsage, err)
 	}
 	d := &daemon{e: e, log: newLogger(e.stderr), inputs: map[string]*inputRun{}}
 	if e.signals == nil {

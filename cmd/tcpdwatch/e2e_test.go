@@ -11,7 +11,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -30,7 +29,10 @@ import (
 	"testing"
 	"time"
 
+	"tcpwrap/internal/chromiumtest"
+	"tcpwrap/internal/rsyslogfiles"
 	"tcpwrap/internal/rsyslogtest"
+	"tcpwrap/internal/smtptest"
 	"tcpwrap/internal/tcpdtest"
 )
 
@@ -130,56 +132,19 @@ func (p *proc) stop() int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-// startRsyslog starts rsyslogtest's private rsyslogd with one more
-// action: trad.log in Debian's default (traditional) file format.
+// startRsyslog starts rsyslogtest's private rsyslogd writing one more
+// file, trad.log, in Debian's default (traditional) file format.
 func startRsyslog(t *testing.T) (*rsyslogtest.Server, string) {
 	t.Helper()
-	rs := rsyslogtest.Start(t)
-	rs.Stop()
-	conf, err := os.ReadFile(rs.ConfigFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	const marker = "ruleset(name=\"recv\") {\n"
-	if !bytes.Contains(conf, []byte(marker)) {
-		t.Fatalf("rsyslogtest's configuration has no %q any more:\n%s", marker, conf)
-	}
-	log := filepath.Join(rs.Dir(), "trad.log")
-	action := fmt.Sprintf("  action(type=\"omfile\" file=%q template=\"RSYSLOG_TraditionalFileFormat\")\n", log)
-	conf = bytes.Replace(conf, []byte(marker), []byte(marker+action), 1)
-	if err := os.WriteFile(rs.ConfigFile(), conf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rs.Start()
-	return rs, log
-}
-
-func rsyslogPID(t *testing.T, rs *rsyslogtest.Server) int {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(rs.Dir(), "rsyslogd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
+	rs := rsyslogfiles.Start(t, []rsyslogfiles.File{{Name: "trad.log", Template: rsyslogfiles.Traditional}})
+	return rs, filepath.Join(rs.Dir(), "trad.log")
 }
 
 // logrotate runs Debian's logrotate on the file with the directives and
 // a private state file.
 func logrotate(t *testing.T, file, directives string) {
 	t.Helper()
-	bin := "/usr/sbin/logrotate"
-	dir := filepath.Dir(file)
-	conf := fmt.Sprintf("%s {\n\trotate 5\n\tmissingok\n%s\n}\n", file, directives)
-	confPath := filepath.Join(dir, "logrotate.conf")
-	writeFile(t, confPath, conf)
-	out, err := exec.Command(bin, "-f", "-s", filepath.Join(dir, "logrotate.state"), confPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("logrotate: %v\n%s\nconfiguration:\n%s", err, out, conf)
-	}
+	rsyslogfiles.Rotate(t, filepath.Dir(file), []string{file}, directives)
 }
 
 func needPrograms(t *testing.T) {
@@ -236,7 +201,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	needPrograms(t)
 	rs, log := startRsyslog(t)
-	sink := startSink(t)
+	sink := smtptest.Start(t, smtptest.Options{})
 	hook := newHookServer(t)
 	dir := t.TempDir()
 	banFile := filepath.Join(dir, "banned")
@@ -278,7 +243,7 @@ file = %s
 default-allow = no
 allow = 127.0.0.1
 duration = 1h
-`, dir, log, sink.addr, hook.URL, banFile))
+`, dir, log, sink.Addr, hook.URL, banFile))
 	if out, err := exec.Command(binary(t), "check", "-c", conf).CombinedOutput(); err != nil {
 		t.Fatalf("check: %v\n%s", err, out)
 	}
@@ -324,8 +289,8 @@ duration = 1h
 	}
 
 	// The mail and the webhook.
-	waitFor(t, 30*time.Second, "the alert mail", func() bool { return len(sink.messages(t)) >= 1 })
-	if m := sink.messages(t)[0]; !strings.Contains(m, "Subject: [tcpdwatch] ALERT repeat: 3 refusals from 127.0.0.2") {
+	waitFor(t, 30*time.Second, "the alert mail", func() bool { return len(sink.Messages(t)) >= 1 })
+	if m := sink.Messages(t)[0].Data; !strings.Contains(m, "Subject: [tcpdwatch] ALERT repeat: 3 refusals from 127.0.0.2") {
 		t.Errorf("mail:\n%s", m)
 	}
 	waitFor(t, 30*time.Second, "the webhook", func() bool { return hook.opened()["127.0.0.2"] == 1 })
@@ -344,12 +309,12 @@ duration = 1h
 	// Rotation by rename in the middle of an offence: two refusals in
 	// the old file, one in the new.
 	refuse("127.0.0.4", 2)
-	logrotate(t, log, fmt.Sprintf("\tcreate 0640\n\tpostrotate\n\t\tkill -HUP %d\n\tendscript", rsyslogPID(t, rs)))
+	logrotate(t, log, rsyslogfiles.RenameAndHUP(rsyslogfiles.PID(t, rs)))
 	refuse("127.0.0.4", 1)
 	waitBan("127.0.0.4")
 	// And by copytruncate.
 	refuse("127.0.0.5", 2)
-	logrotate(t, log, "\tcopytruncate")
+	logrotate(t, log, rsyslogfiles.CopyTruncate)
 	refuse("127.0.0.5", 1)
 	waitBan("127.0.0.5")
 
@@ -394,7 +359,8 @@ duration = 1h
 		t.Errorf("alerts: %v (forged lines must alert nobody)", opened)
 	}
 	var alerts []string
-	for _, m := range sink.messages(t) {
+	for _, msg := range sink.Messages(t) {
+		m := msg.Data
 		if i := strings.Index(m, "Subject: [tcpdwatch] ALERT"); i >= 0 {
 			alerts = append(alerts, m[i:i+strings.IndexByte(m[i:], '\r')])
 		}
@@ -469,37 +435,14 @@ duration = 1h
 // the refused colour of the charts) and checks the DOM's sources table.
 func renderInChromium(t *testing.T, dir, page string) {
 	t.Helper()
-	bin, err := exec.LookPath("chromium")
+	const w, h = 1200, 1600
+	b, err := chromiumtest.New(dir, w, h)
 	if err != nil {
-		t.Log("Debian's chromium is not installed (apt-get install -y chromium): the HTML report is not rendered")
+		t.Logf("%v: the HTML report is not rendered", err)
 		return
 	}
-	const w, h = 1200, 1600
-	run := func(args ...string) []byte {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		all := append([]string{
-			"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--user-data-dir=" + filepath.Join(dir, "profile"),
-			fmt.Sprintf("--window-size=%d,%d", w, h),
-		}, args...)
-		cmd := exec.CommandContext(ctx, bin, append(all, "file://"+page)...)
-		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
-		cmd.WaitDelay = 10 * time.Second
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium: %v\n%s", err, stderr.Bytes())
-		}
-		return stdout.Bytes()
-	}
 	shot := filepath.Join(dir, "report.png")
-	run("--screenshot=" + shot)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := b.Screenshot(t, page, shot)
 	if *keepScreenshot != "" {
 		if err := os.WriteFile(*keepScreenshot, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -525,7 +468,7 @@ func renderInChromium(t *testing.T, dir, page string) {
 	if nonWhite < w*h/100 {
 		t.Errorf("the screenshot is nearly blank (%d non-white pixels)", nonWhite)
 	}
-	dom := run("--dump-dom")
+	dom := b.DOM(t, page)
 	m := regexp.MustCompile(`(?s)<table id="sources">(.*?)</table>`).FindSubmatch(dom)
 	if m == nil || !bytes.Contains(m[1], []byte(">127.0.0.2<")) || bytes.Contains(m[1], []byte("127.0.0.9")) {
 		t.Errorf("the rendered sources table: %s", m)

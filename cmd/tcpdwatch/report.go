@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"tcpwrap/internal/atomicfile"
 	"tcpwrap/watch"
 	"tcpwrap/watch/alert"
 	"tcpwrap/watch/logscan"
@@ -65,10 +66,7 @@ func cmdReport(args []string, conf string, e *env) int {
 	if err != nil {
 		var pe *os.PathError
 		if !errors.As(err, &pe) || explicit || len(f.files) == 0 || f.mail != "" {
-			for _, m := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(e.stderr, "%s: %s\n", progName, m)
-			}
-			return exitUsage
+			return failLines(e, exitUsage, err)
 		}
 		cfg = nil
 	}
@@ -177,7 +175,7 @@ func cmdReport(args []string, conf string, e *env) int {
 		return fail(e, exitFailure, "report: %v", err)
 	}
 	if f.out != "" {
-		if err := writeFileAtomic(f.out, b.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteFile(f.out, b.Bytes(), 0o644); err != nil {
 			return fail(e, exitFailure, "report: %v", err)
 		}
 		return status

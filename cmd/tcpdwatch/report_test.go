@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
@@ -9,14 +8,14 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"tcpwrap/internal/smtptest"
 )
 
 // reportArgs are the report tests' command line: the testdata files,
@@ -179,83 +178,17 @@ func TestReportInputs(t *testing.T) {
 	}
 }
 
-// debianPython has Debian's python3-aiosmtpd.
-const debianPython = "/usr/bin/python3"
-
-// smtpSink runs watch/alert's aiosmtpd test server; each message lands
-// in dir as msg-N.eml.
-type smtpSink struct{ dir, addr string }
-
-func startSink(t *testing.T) *smtpSink {
-	t.Helper()
-	if err := exec.Command(debianPython, "-c", "import aiosmtpd").Run(); err != nil {
-		t.Skip("needs Debian's python3-aiosmtpd (apt-get install -y python3-aiosmtpd): ", err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(debianPython, "../../watch/alert/testdata/smtpsink.py", dir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		l, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- l
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case l := <-ready:
-		port, ok := strings.CutPrefix(strings.TrimSpace(l), "READY ")
-		if !ok {
-			t.Fatalf("smtpsink did not start: %q", l)
-		}
-		return &smtpSink{dir: dir, addr: net.JoinHostPort("127.0.0.1", port)}
-	case <-time.After(30 * time.Second):
-		t.Fatal("smtpsink did not start in 30s")
-	}
-	return nil
-}
-
-// messages returns the mails received so far.
-func (s *smtpSink) messages(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for i := 1; ; i++ {
-		data, err := os.ReadFile(filepath.Join(s.dir, fmt.Sprintf("msg-%d.eml", i)))
-		if os.IsNotExist(err) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, string(data))
-	}
-}
-
 // TestReportMail: -mail sends the report to Debian's aiosmtpd as one
 // multipart/alternative mail whose parts are the text and HTML reports.
 func TestReportMail(t *testing.T) {
-	sink := startSink(t)
+	sink := smtptest.Start(t, smtptest.Options{})
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "tcpdwatch.conf")
 	src, err := os.ReadFile("testdata/report.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, conf, string(src)+fmt.Sprintf("\n[action admin]\nkind = mail\nserver = %s\nfrom = tcpdwatch@gate.example\nto = root@gate.example\ntls = none\n", sink.addr))
+	writeFile(t, conf, string(src)+fmt.Sprintf("\n[action admin]\nkind = mail\nserver = %s\nfrom = tcpdwatch@gate.example\nto = root@gate.example\ntls = none\n", sink.Addr))
 	args := []string{"report", "-c", conf, "-from", "2026-11-20", "-to", "2026-11-21", "testdata/auth.log"}
 	r := runCmd(t, nil, append(args[:len(args)-1:len(args)-1], "-mail", "admin", "testdata/auth.log")...)
 	if r.code != exitOK || r.stdout != "" {
@@ -263,11 +196,11 @@ func TestReportMail(t *testing.T) {
 	}
 	text := runCmd(t, nil, append(args[:len(args)-1:len(args)-1], "-format", "text", "testdata/auth.log")...).stdout
 	html := runCmd(t, nil, append(args[:len(args)-1:len(args)-1], "-format", "html", "testdata/auth.log")...).stdout
-	msgs := sink.messages(t)
+	msgs := sink.Messages(t)
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails", len(msgs))
 	}
-	m, err := mail.ReadMessage(strings.NewReader(msgs[0]))
+	m, err := mail.ReadMessage(strings.NewReader(msgs[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +236,7 @@ func TestReportMail(t *testing.T) {
 		}
 	}
 	// Every line of the mail is short (RFC 5322's 78 characters).
-	for _, l := range strings.Split(msgs[0], "\n") {
+	for _, l := range strings.Split(msgs[0].Data, "\n") {
 		if len(l) > 100 {
 			t.Errorf("line of %d bytes: %.60q...", len(l), l)
 		}

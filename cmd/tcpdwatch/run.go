@@ -106,6 +106,15 @@ func fail(e *env, status int, format string, args ...any) int {
 	return status
 }
 
+// failLines writes err one message per line (a configuration's errors
+// are one a line) and returns status.
+func failLines(e *env, status int, err error) int {
+	for _, m := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(e.stderr, "%s: %s\n", progName, m)
+	}
+	return status
+}
+
 // subFlags is the flag set of a command, with -c.
 func subFlags(name, conf string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(progName+" "+name, flag.ContinueOnError)
@@ -173,10 +182,7 @@ func cmdCheck(args []string, conf string, e *env) int {
 		if errors.As(err, &pe) {
 			return fail(e, exitUsage, "%v", err)
 		}
-		for _, m := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(e.stderr, "%s: %s\n", progName, m)
-		}
-		return exitUsage
+		return failLines(e, exitUsage, err)
 	}
 	// Build every action once: this checks what only building does (a
 	// mail server address, a password file, a CA file).

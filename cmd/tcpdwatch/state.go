@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"tcpwrap/internal/atomicfile"
 	"tcpwrap/watch"
 	"tcpwrap/watch/logscan"
 )
@@ -104,7 +105,7 @@ func loadPositions(path string) (*positions, error) {
 	}
 	m, perr := parsePositions(data)
 	if perr != nil {
-		aside, err := moveAside(path)
+		aside, err := atomicfile.MoveAside(path, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("%s: damaged (%v) and cannot be moved aside: %v", path, perr, err)
 		}
@@ -139,7 +140,7 @@ func (ps *positions) save() error {
 	data := marshalPositions(ps.m)
 	ps.dirty = false
 	ps.mu.Unlock()
-	if err := writeFileAtomic(ps.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(ps.path, data, 0o600); err != nil {
 		ps.mu.Lock()
 		ps.dirty = true
 		ps.mu.Unlock()
@@ -361,7 +362,7 @@ func loadHistory(path string, max, bits6 int, move bool) (*history, error) {
 	if !move {
 		return h, fmt.Errorf("%s: %v", path, perr)
 	}
-	aside, err := moveAside(path)
+	aside, err := atomicfile.MoveAside(path, time.Now())
 	if err != nil {
 		return h, fmt.Errorf("%s: %v, and cannot be moved aside: %v", path, perr, err)
 	}
@@ -376,68 +377,11 @@ func (h *history) save() error {
 	if !dirty || h.path == "" {
 		return nil
 	}
-	if err := writeFileAtomic(h.path, h.marshal(), 0o600); err != nil {
+	if err := atomicfile.WriteFile(h.path, h.marshal(), 0o600); err != nil {
 		h.mu.Lock()
 		h.dirty = true
 		h.mu.Unlock()
 		return err
 	}
 	return nil
-}
-
-// writeFileAtomic replaces path with data: a temporary file in the same
-// directory, synced, renamed over path, and the directory synced.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// moveAside renames a damaged file to PATH.damaged-TIME without
-// replacing anything.
-func moveAside(path string) (string, error) {
-	base := path + ".damaged-" + time.Now().UTC().Format("20060102T150405Z")
-	for i := 0; i < 100; i++ {
-		aside := base
-		if i > 0 {
-			aside = fmt.Sprintf("%s.%d", base, i)
-		}
-		if _, err := os.Lstat(aside); err == nil {
-			continue
-		}
-		return aside, os.Rename(path, aside)
-	}
-	return "", errors.New("no free name to keep the damaged file")
 }

@@ -76,3 +76,8 @@ func ExampleClean() {
 	// Output:
 	// evil.example\r\nBcc: victim@example.org\x1b[2J
 }
+
+func ExampleHeaderValue() {
+	fmt.Printf("%q\n", alert.HeaderValue("report\r\nBcc: victim@example.org"))
+	// Output: "report  Bcc: victim@example.org"
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpwrap/internal/fakeclock"
 	"tcpwrap/watch"
 	"tcpwrap/watch/alert"
 )
@@ -14,31 +15,8 @@ import (
 // t0 is the time the tests start at.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+// newClock is a clock the test moves by hand, at t0.
+func newClock() *fakeclock.Clock { return fakeclock.New(t0) }
 
 // recorder is an action that keeps the notices it gets.
 type recorder struct {

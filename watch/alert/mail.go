@@ -110,16 +110,7 @@ func (m *mailAction) messageID(n *Notice, kind NoticeKind) string {
 // can be split or added.
 func (m *mailAction) message(n *Notice) []byte {
 	var b bytes.Buffer
-	h := func(k, v string) {
-		// Last line of defence: a header value never holds a line break.
-		v = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f {
-				return ' '
-			}
-			return r
-		}, v)
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-	}
+	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, HeaderValue(v)) }
 	h("From", m.cfg.From)
 	h("To", strings.Join(m.cfg.To, ", "))
 	h("Subject", m.cfg.SubjectPrefix+" "+n.Subject())
@@ -140,8 +131,38 @@ func (m *mailAction) message(n *Notice) []byte {
 	return b.Bytes()
 }
 
+// HeaderValue is v made safe as a mail header value, the last line of
+// defence behind Clean: every control character (line breaks included)
+// and DEL becomes a space, so that a value can neither end its header
+// nor add another.
+func HeaderValue(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, v)
+}
+
 func (m *mailAction) Do(ctx context.Context, n Notice) error {
 	return m.send(ctx, m.message(&n))
+}
+
+// SendMail delivers msg, a whole message (headers and body, CRLF line
+// ends), to c.To as a mail action with configuration c delivers its
+// notices: TLS as c.TLS says, credentials only over TLS, the whole
+// delivery within c.Timeout (30s when zero) or ctx, whichever ends
+// first. It is for mails other than notices, such as reports; c is
+// checked as NewAction checks it.
+func SendMail(ctx context.Context, c MailConfig, msg []byte) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	m, err := newMail(c, realClock{})
+	if err != nil {
+		return err
+	}
+	return m.send(ctx, msg)
 }
 
 func (m *mailAction) send(ctx context.Context, msg []byte) (err error) {

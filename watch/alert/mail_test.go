@@ -7,10 +7,12 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"tcpwrap/internal/smtptest"
 	"tcpwrap/watch/alert"
 )
 
@@ -108,9 +110,9 @@ func checkMailText(t *testing.T, data string) {
 // Mail through a real SMTP server (aiosmtpd) without TLS: the server
 // offers no STARTTLS, so opportunistic TLS sends in clear text.
 func TestMailDelivered(t *testing.T) {
-	sink := startSink(t)
+	sink := smtptest.Start(t, smtptest.Options{})
 	clock := newClock()
-	act, err := alert.NewAction(mailConfig(sink.addr), clock)
+	act, err := alert.NewAction(mailConfig(sink.Addr), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func TestMailDelivered(t *testing.T) {
 	if err := act.Do(context.Background(), hostileNotice(alert.Summary)); err != nil {
 		t.Fatal(err)
 	}
-	msgs := sink.messages(t)
+	msgs := sink.Messages(t)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages delivered", len(msgs))
 	}
@@ -172,13 +174,13 @@ func readAll(t *testing.T, m *mail.Message) string {
 // STARTTLS and authentication against aiosmtpd requiring both: the
 // credentials go only over TLS, with PLAIN and with LOGIN.
 func TestMailStartTLSAuth(t *testing.T) {
-	cert, key := testCert(t, t.TempDir())
-	sink := startSink(t, "--cert", cert, "--key", key, "--require-starttls", "--auth", "watcher:s3cret pass")
+	cert, key := smtptest.Cert(t, t.TempDir())
+	sink := smtptest.Start(t, smtptest.Options{CertFile: cert, KeyFile: key, RequireSTARTTLS: true, Auth: "watcher:s3cret pass"})
 	pwfile := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pwfile, []byte("s3cret pass\n"), 0o600)
 	for i, mech := range []string{"plain", "login"} {
 		t.Run(mech, func(t *testing.T) {
-			ac := mailConfig(sink.addr)
+			ac := mailConfig(sink.Addr)
 			ac.Mail.TLS = alert.TLSRequired
 			ac.Mail.CAFile = cert
 			ac.Mail.Auth = mech
@@ -191,7 +193,7 @@ func TestMailStartTLSAuth(t *testing.T) {
 			if err := act.Do(context.Background(), hostileNotice(alert.Opened)); err != nil {
 				t.Fatal(err)
 			}
-			msgs := sink.messages(t)
+			msgs := sink.Messages(t)
 			if len(msgs) != i+1 {
 				t.Fatalf("%d messages", len(msgs))
 			}
@@ -201,7 +203,7 @@ func TestMailStartTLSAuth(t *testing.T) {
 			checkMailText(t, msgs[i].Data)
 		})
 	}
-	if log := sink.authLog(t); log != "PLAIN watcher ok tls=True\nLOGIN watcher ok tls=True\n" {
+	if log := sink.AuthLog(t); log != "PLAIN watcher ok tls=True\nLOGIN watcher ok tls=True\n" {
 		t.Errorf("auth log:\n%s", log)
 	}
 }
@@ -211,14 +213,14 @@ func TestMailStartTLSAuth(t *testing.T) {
 // without TLS; a wrong password.
 func TestMailRefusals(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := testCert(t, dir)
-	otherCert, _ := testCert(t, t.TempDir())
-	plain := startSink(t)
-	plainAuth := startSink(t, "--auth", "watcher:pw", "--auth-over-plain")
-	tlsAuth := startSink(t, "--cert", cert, "--key", key, "--auth", "watcher:pw")
+	cert, key := smtptest.Cert(t, dir)
+	otherCert, _ := smtptest.Cert(t, t.TempDir())
+	plain := smtptest.Start(t, smtptest.Options{})
+	plainAuth := smtptest.Start(t, smtptest.Options{Auth: "watcher:pw", AuthOverPlain: true})
+	tlsAuth := smtptest.Start(t, smtptest.Options{CertFile: cert, KeyFile: key, Auth: "watcher:pw"})
 	tests := []struct {
 		name string
-		sink *smtpSink
+		sink *smtptest.Sink
 		set  func(*alert.MailConfig)
 		want string // in the error
 	}{
@@ -236,7 +238,7 @@ func TestMailRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ac := mailConfig(tt.sink.addr)
+			ac := mailConfig(tt.sink.Addr)
 			tt.set(&ac.Mail)
 			act, err := alert.NewAction(ac, newClock())
 			if err != nil {
@@ -246,15 +248,15 @@ func TestMailRefusals(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
-			if n := len(tt.sink.messages(t)); n != 0 {
+			if n := len(tt.sink.Messages(t)); n != 0 {
 				t.Errorf("%d messages delivered", n)
 			}
 		})
 	}
-	if log := plainAuth.authLog(t); log != "" {
+	if log := plainAuth.AuthLog(t); log != "" {
 		t.Errorf("credentials reached the server without TLS: %q", log)
 	}
-	if log := tlsAuth.authLog(t); log != "LOGIN watcher bad tls=True\n" {
+	if log := tlsAuth.AuthLog(t); log != "LOGIN watcher bad tls=True\n" {
 		t.Errorf("auth log %q", log)
 	}
 }
@@ -276,8 +278,8 @@ func TestMailServerDown(t *testing.T) {
 // aiosmtpd with STARTTLS: one mail when the incident opens, one summary
 // when it ends.
 func TestEngineMailsIncident(t *testing.T) {
-	cert, key := testCert(t, t.TempDir())
-	sink := startSink(t, "--cert", cert, "--key", key, "--require-starttls")
+	cert, key := smtptest.Cert(t, t.TempDir())
+	sink := smtptest.Start(t, smtptest.Options{CertFile: cert, KeyFile: key, RequireSTARTTLS: true})
 	conf := `
 [alert]
 quiet = 5m
@@ -291,7 +293,7 @@ actions = admin
 
 [action admin]
 kind = mail
-server = ` + sink.addr + `
+server = ` + sink.Addr + `
 from = tcpdwatch@example.org
 to = root@example.org
 tls = required
@@ -318,7 +320,7 @@ ca-file = ` + cert + `
 	if a := st.Actions[0]; a.Sent != 2 || a.Failed != 0 || a.Dropped != 0 {
 		t.Fatalf("mail action: %+v", a)
 	}
-	msgs := sink.messages(t)
+	msgs := sink.Messages(t)
 	if len(msgs) != 2 {
 		t.Fatalf("%d mails", len(msgs))
 	}
@@ -338,5 +340,67 @@ ca-file = ` + cert + `
 	}
 	if !msgs[0].TLS || !msgs[1].TLS {
 		t.Errorf("sent without TLS")
+	}
+}
+
+// SendMail delivers a message it did not render, byte for byte, with
+// the mail action's TLS and authentication rules; a configuration that
+// NewAction refuses sends nothing.
+func TestSendMail(t *testing.T) {
+	cert, key := smtptest.Cert(t, t.TempDir())
+	sink := smtptest.Start(t, smtptest.Options{CertFile: cert, KeyFile: key, RequireSTARTTLS: true, Auth: "watcher:pw"})
+	mc := mailConfig(sink.Addr).Mail
+	mc.TLS, mc.CAFile, mc.Auth, mc.Username, mc.Password = alert.TLSRequired, cert, "login", "watcher", "pw"
+	msg := "From: tcpdwatch@example.org\r\nSubject: report\r\n\r\nline one\r\n.dot line\r\n"
+	if err := alert.SendMail(context.Background(), mc, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := sink.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if d := msgs[0]; d.Data != msg || !d.TLS || d.Login != "watcher" || d.From != "tcpdwatch@example.org" ||
+		strings.Join(d.To, ",") != "root@example.org,ops@example.org" {
+		t.Errorf("delivered %+v", d)
+	}
+
+	bad := []struct {
+		name string
+		set  func(*alert.MailConfig)
+		want string
+	}{
+		{"no port", func(m *alert.MailConfig) { m.Server = "127.0.0.1" }, "want host:port"},
+		{"no recipient", func(m *alert.MailConfig) { m.To = nil }, "at least one recipient"},
+		{"auth without TLS", func(m *alert.MailConfig) { m.TLS = alert.TLSNone }, "auth needs TLS"},
+		{"wrong password", func(m *alert.MailConfig) { m.Password = "nope" }, "AUTH LOGIN"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mc
+			c.To = slices.Clone(mc.To)
+			tt.set(&c)
+			err := alert.SendMail(context.Background(), c, []byte(msg))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if n := len(sink.Messages(t)); n != 1 {
+		t.Errorf("%d messages after the refusals, want 1", n)
+	}
+}
+
+func TestHeaderValue(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain subject", "plain subject"},
+		{"a\r\nBcc: x@y", "a  Bcc: x@y"},
+		{"tab\there", "tab here"},
+		{"nul\x00del\x7f", "nul del "},
+		{"unicode é stays", "unicode é stays"},
+	}
+	for _, tt := range tests {
+		if got := alert.HeaderValue(tt.in); got != tt.want {
+			t.Errorf("HeaderValue(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"tcpwrap/internal/quote"
 	"tcpwrap/watch"
 )
 
@@ -93,28 +93,12 @@ func Clean(s string) string {
 			b.WriteString("...")
 			break
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f:
-			b.WriteRune(r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
+		if c := s[i]; c >= 0x20 && c < 0x7f && c != '\\' {
+			b.WriteByte(c)
+			i++
+			continue
 		}
-		i += size
+		i += quote.Rune(&b, s[i:])
 	}
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tcpwrap/internal/conffile"
 )
 
 // Sections are the configuration file sections ParseConfig reads; a
@@ -43,21 +45,21 @@ var Sections = []string{"alert", "rule", "action"}
 // Every problem is reported as "name:line: message"; all of them are
 // returned, joined.
 func ParseConfig(src []byte, name string) (Config, error) {
-	secs, errs := splitSections(src, name)
+	secs, errs := conffile.Split(src, name)
 	cfg := Config{Pos: Pos{File: name, Line: 1}}
 	seenAlert := false
 	for _, s := range secs {
 		p := &parser{file: name}
-		switch s.kind {
+		switch s.Kind {
 		case "alert":
-			if s.name != "" {
-				p.errorf(s.line, "[alert] takes no name")
+			if s.Name != "" {
+				p.errorf(s.Line, "[alert] takes no name")
 			}
 			if seenAlert {
-				p.errorf(s.line, "second [alert] section")
+				p.errorf(s.Line, "second [alert] section")
 			}
 			seenAlert = true
-			cfg.Pos = Pos{File: name, Line: s.line}
+			cfg.Pos = Pos{File: name, Line: s.Line}
 			p.alert(&cfg, s)
 		case "rule":
 			cfg.Rules = append(cfg.Rules, p.rule(s))
@@ -77,69 +79,6 @@ func ParseConfig(src []byte, name string) (Config, error) {
 	return cfg, nil
 }
 
-type section struct {
-	kind, name string
-	line       int
-	entries    []entry
-}
-
-type entry struct {
-	key, value string
-	line       int
-}
-
-// splitSections cuts a file into sections of key = value entries.
-func splitSections(src []byte, name string) ([]section, []error) {
-	var secs []section
-	var errs []error
-	for i, l := range strings.Split(string(src), "\n") {
-		n := i + 1
-		l = strings.TrimSuffix(l, "\r")
-		t := strings.TrimSpace(l)
-		if t == "" || t[0] == '#' {
-			continue
-		}
-		if bad := strings.IndexFunc(t, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); bad >= 0 {
-			errs = append(errs, fmt.Errorf("%s:%d: control character %q", name, n, t[bad]))
-			continue
-		}
-		if t[0] == '[' {
-			if !strings.HasSuffix(t, "]") {
-				errs = append(errs, fmt.Errorf("%s:%d: section header without ]", name, n))
-				continue
-			}
-			f := strings.Fields(t[1 : len(t)-1])
-			if len(f) == 0 || len(f) > 2 {
-				errs = append(errs, fmt.Errorf("%s:%d: want [kind] or [kind name]", name, n))
-				continue
-			}
-			s := section{kind: f[0], line: n}
-			if len(f) == 2 {
-				s.name = f[1]
-			}
-			secs = append(secs, s)
-			continue
-		}
-		k, v, ok := strings.Cut(t, "=")
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s:%d: want key = value", name, n))
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if k == "" || strings.ContainsAny(k, " \t") {
-			errs = append(errs, fmt.Errorf("%s:%d: bad key %q", name, n, k))
-			continue
-		}
-		if len(secs) == 0 {
-			errs = append(errs, fmt.Errorf("%s:%d: %s outside any section", name, n, k))
-			continue
-		}
-		s := &secs[len(secs)-1]
-		s.entries = append(s.entries, entry{key: k, value: v, line: n})
-	}
-	return secs, errs
-}
-
 type parser struct {
 	file string
 	errs []error
@@ -151,59 +90,59 @@ func (p *parser) errorf(line int, format string, args ...any) {
 }
 
 // single reports a key given twice.
-func (p *parser) single(e entry) {
+func (p *parser) single(e conffile.Entry) {
 	if p.once == nil {
 		p.once = map[string]int{}
 	}
-	if prev, dup := p.once[e.key]; dup {
-		p.errorf(e.line, "%s given twice (first on line %d)", e.key, prev)
+	if prev, dup := p.once[e.Key]; dup {
+		p.errorf(e.Line, "%s given twice (first on line %d)", e.Key, prev)
 		return
 	}
-	p.once[e.key] = e.line
+	p.once[e.Key] = e.Line
 }
 
-func (p *parser) duration(e entry) time.Duration {
-	d, err := ParseDuration(e.value)
+func (p *parser) duration(e conffile.Entry) time.Duration {
+	d, err := ParseDuration(e.Value)
 	if err != nil {
-		p.errorf(e.line, "%s: %v", e.key, err)
+		p.errorf(e.Line, "%s: %v", e.Key, err)
 	}
 	return d
 }
 
-func (p *parser) integer(e entry, lo, hi int) int {
-	n, err := strconv.Atoi(e.value)
+func (p *parser) integer(e conffile.Entry, lo, hi int) int {
+	n, err := strconv.Atoi(e.Value)
 	if err != nil || n < lo || n > hi {
-		p.errorf(e.line, "%s: want a number from %d to %d, not %q", e.key, lo, hi, e.value)
+		p.errorf(e.Line, "%s: want a number from %d to %d, not %q", e.Key, lo, hi, e.Value)
 		return 0
 	}
 	return n
 }
 
-func (p *parser) words(e entry) []string {
-	w, err := SplitWords(e.value)
+func (p *parser) words(e conffile.Entry) []string {
+	w, err := SplitWords(e.Value)
 	if err != nil {
-		p.errorf(e.line, "%s: %v", e.key, err)
+		p.errorf(e.Line, "%s: %v", e.Key, err)
 	}
 	return w
 }
 
-func (p *parser) word(e entry) string {
+func (p *parser) word(e conffile.Entry) string {
 	w := p.words(e)
 	if len(w) != 1 {
-		p.errorf(e.line, "%s: want one value", e.key)
+		p.errorf(e.Line, "%s: want one value", e.Key)
 		return ""
 	}
 	return w[0]
 }
 
-func (p *parser) unknown(e entry, where string) {
-	p.errorf(e.line, "unknown key %q in %s", e.key, where)
+func (p *parser) unknown(e conffile.Entry, where string) {
+	p.errorf(e.Line, "unknown key %q in %s", e.Key, where)
 }
 
-func (p *parser) alert(c *Config, s section) {
-	for _, e := range s.entries {
+func (p *parser) alert(c *Config, s conffile.Section) {
+	for _, e := range s.Entries {
 		p.single(e)
-		switch e.key {
+		switch e.Key {
 		case "quiet":
 			c.Quiet = p.duration(e)
 		case "max-duration":
@@ -211,13 +150,13 @@ func (p *parser) alert(c *Config, s section) {
 		case "max-age":
 			c.MaxAge = p.duration(e)
 		case "summary":
-			switch e.value {
+			switch e.Value {
 			case "always":
 				c.SummaryAlways = true
 			case "followed":
 				c.SummaryAlways = false
 			default:
-				p.errorf(e.line, "summary: want always or followed")
+				p.errorf(e.Line, "summary: want always or followed")
 			}
 		case "seen-file":
 			c.SeenFile = p.word(e)
@@ -233,18 +172,18 @@ func (p *parser) alert(c *Config, s section) {
 	}
 }
 
-func (p *parser) rule(s section) Rule {
-	r := Rule{Name: s.name, Pos: Pos{File: p.file, Line: s.line}}
-	if s.name == "" {
-		p.errorf(s.line, "[rule] needs a name")
+func (p *parser) rule(s conffile.Section) Rule {
+	r := Rule{Name: s.Name, Pos: Pos{File: p.file, Line: s.Line}}
+	if s.Name == "" {
+		p.errorf(s.Line, "[rule] needs a name")
 	}
-	for _, e := range s.entries {
-		if e.key != "services" && e.key != "actions" {
+	for _, e := range s.Entries {
+		if e.Key != "services" && e.Key != "actions" {
 			p.single(e)
 		}
-		switch e.key {
+		switch e.Key {
 		case "kind":
-			switch e.value {
+			switch e.Value {
 			case "threshold":
 				r.Kind = Threshold
 			case "trap":
@@ -252,7 +191,7 @@ func (p *parser) rule(s section) Rule {
 			case "new-source":
 				r.Kind = NewSource
 			default:
-				p.errorf(e.line, "kind: want threshold, trap or new-source, not %q", e.value)
+				p.errorf(e.Line, "kind: want threshold, trap or new-source, not %q", e.Value)
 			}
 		case "services":
 			r.Services = append(r.Services, p.words(e)...)
@@ -276,12 +215,12 @@ func (p *parser) rule(s section) Rule {
 			p.unknown(e, "[rule]")
 		}
 	}
-	for _, e := range s.entries {
+	for _, e := range s.Entries {
 		switch {
-		case (e.key == "count" || e.key == "within") && r.Kind != Threshold && r.Kind != 0:
-			p.errorf(e.line, "%s applies to threshold rules only", e.key)
-		case e.key == "learn" && r.Kind != NewSource && r.Kind != 0:
-			p.errorf(e.line, "learn applies to new-source rules only")
+		case (e.Key == "count" || e.Key == "within") && r.Kind != Threshold && r.Kind != 0:
+			p.errorf(e.Line, "%s applies to threshold rules only", e.Key)
+		case e.Key == "learn" && r.Kind != NewSource && r.Kind != 0:
+			p.errorf(e.Line, "learn applies to new-source rules only")
 		}
 	}
 	return r
@@ -295,14 +234,14 @@ var actionKeys = map[ActionKind][]string{
 	ActionProgram: {"argv", "env", "timeout", "concurrency"},
 }
 
-func (p *parser) action(s section) ActionConfig {
-	a := ActionConfig{Name: s.name, Pos: Pos{File: p.file, Line: s.line}}
-	if s.name == "" {
-		p.errorf(s.line, "[action] needs a name")
+func (p *parser) action(s conffile.Section) ActionConfig {
+	a := ActionConfig{Name: s.Name, Pos: Pos{File: p.file, Line: s.Line}}
+	if s.Name == "" {
+		p.errorf(s.Line, "[action] needs a name")
 	}
-	for _, e := range s.entries {
-		if e.key == "kind" {
-			switch e.value {
+	for _, e := range s.Entries {
+		if e.Key == "kind" {
+			switch e.Value {
 			case "mail":
 				a.Kind = ActionMail
 			case "webhook":
@@ -310,16 +249,16 @@ func (p *parser) action(s section) ActionConfig {
 			case "program":
 				a.Kind = ActionProgram
 			default:
-				p.errorf(e.line, "kind: want mail, webhook or program, not %q", e.value)
+				p.errorf(e.Line, "kind: want mail, webhook or program, not %q", e.Value)
 			}
 		}
 	}
 	if a.Kind == 0 {
-		p.errorf(s.line, "action %s: no kind (mail, webhook or program)", s.name)
+		p.errorf(s.Line, "action %s: no kind (mail, webhook or program)", s.Name)
 		return a
 	}
-	for _, e := range s.entries {
-		switch e.key {
+	for _, e := range s.Entries {
+		switch e.Key {
 		case "kind":
 			p.single(e)
 			continue
@@ -334,13 +273,13 @@ func (p *parser) action(s section) ActionConfig {
 		}
 		known := false
 		for _, k := range actionKeys[a.Kind] {
-			known = known || k == e.key
+			known = known || k == e.Key
 		}
 		if !known {
-			p.errorf(e.line, "unknown key %q for a %s action", e.key, a.Kind)
+			p.errorf(e.Line, "unknown key %q for a %s action", e.Key, a.Kind)
 			continue
 		}
-		if e.key != "to" && e.key != "header" && e.key != "env" {
+		if e.Key != "to" && e.Key != "header" && e.Key != "env" {
 			p.single(e)
 		}
 		switch a.Kind {
@@ -355,8 +294,8 @@ func (p *parser) action(s section) ActionConfig {
 	return a
 }
 
-func (p *parser) mailKey(m *MailConfig, e entry) {
-	switch e.key {
+func (p *parser) mailKey(m *MailConfig, e conffile.Entry) {
+	switch e.Key {
 	case "server":
 		m.Server = p.word(e)
 	case "helo":
@@ -366,7 +305,7 @@ func (p *parser) mailKey(m *MailConfig, e entry) {
 	case "to":
 		m.To = append(m.To, p.words(e)...)
 	case "tls":
-		switch e.value {
+		switch e.Value {
 		case "opportunistic":
 			m.TLS = TLSOpportunistic
 		case "required":
@@ -376,35 +315,35 @@ func (p *parser) mailKey(m *MailConfig, e entry) {
 		case "none":
 			m.TLS = TLSNone
 		default:
-			p.errorf(e.line, "tls: want opportunistic, required, implicit or none")
+			p.errorf(e.Line, "tls: want opportunistic, required, implicit or none")
 		}
 	case "ca-file":
 		m.CAFile = p.word(e)
 	case "server-name":
 		m.ServerName = p.word(e)
 	case "auth":
-		m.Auth = strings.ToLower(e.value)
+		m.Auth = strings.ToLower(e.Value)
 	case "username":
-		m.Username = e.value
+		m.Username = e.Value
 	case "password":
-		m.Password = e.value
+		m.Password = e.Value
 	case "password-file":
 		m.PasswordFile = p.word(e)
 	case "timeout":
 		m.Timeout = p.duration(e)
 	case "subject-prefix":
-		m.SubjectPrefix = e.value
+		m.SubjectPrefix = e.Value
 	}
 }
 
-func (p *parser) webhookKey(w *WebhookConfig, e entry) {
-	switch e.key {
+func (p *parser) webhookKey(w *WebhookConfig, e conffile.Entry) {
+	switch e.Key {
 	case "url":
 		w.URL = p.word(e)
 	case "header":
-		k, v, ok := strings.Cut(e.value, ":")
+		k, v, ok := strings.Cut(e.Value, ":")
 		if !ok {
-			p.errorf(e.line, "header: want Name: value")
+			p.errorf(e.Line, "header: want Name: value")
 			return
 		}
 		if w.Headers == nil {
@@ -423,12 +362,12 @@ func (p *parser) webhookKey(w *WebhookConfig, e entry) {
 	}
 }
 
-func (p *parser) programKey(g *ProgramConfig, e entry) {
-	switch e.key {
+func (p *parser) programKey(g *ProgramConfig, e conffile.Entry) {
+	switch e.Key {
 	case "argv":
 		g.Argv = p.words(e)
 	case "env":
-		g.Env = append(g.Env, e.value)
+		g.Env = append(g.Env, e.Value)
 	case "timeout":
 		g.Timeout = p.duration(e)
 	case "concurrency":
@@ -439,27 +378,7 @@ func (p *parser) programKey(g *ProgramConfig, e entry) {
 // ParseDuration reads a duration in Go's syntax ("90s", "1h30m") or in
 // days ("7d", "1d12h"). Negative durations are refused.
 func ParseDuration(s string) (time.Duration, error) {
-	orig := s
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || n > 36500 {
-			return 0, fmt.Errorf("bad duration %q", orig)
-		}
-		days = time.Duration(n) * 24 * time.Hour
-		s = s[i+1:]
-		if s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("bad duration %q", orig)
-	}
-	if d < 0 || days+d < days {
-		return 0, fmt.Errorf("bad duration %q", orig)
-	}
-	return days + d, nil
+	return conffile.ParseDuration(s)
 }
 
 // SplitWords splits a list into blank-separated words; a word in double

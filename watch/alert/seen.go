@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"tcpwrap/internal/atomicfile"
 )
 
 // DamagedError reports a state file that could not be read back. The
@@ -170,28 +172,8 @@ func loadSeen(path string, max int, now time.Time) (*seenSet, error) {
 	if perr == nil {
 		return s, nil
 	}
-	aside, err := moveAside(path, now)
+	aside, err := atomicfile.MoveAside(path, now)
 	return newSeen(path, max, now), &DamagedError{Path: path, Aside: aside, Err: errors.Join(perr, err)}
-}
-
-// moveAside renames a damaged file to PATH.damaged-TIME, without
-// replacing anything that is already there.
-func moveAside(path string, now time.Time) (string, error) {
-	base := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
-	for i := 0; i < 100; i++ {
-		aside := base
-		if i > 0 {
-			aside = fmt.Sprintf("%s.%d", base, i)
-		}
-		if _, err := os.Lstat(aside); err == nil {
-			continue
-		}
-		if err := os.Rename(path, aside); err != nil {
-			return "", err
-		}
-		return aside, nil
-	}
-	return "", errors.New("no free name to keep the damaged file")
 }
 
 func (s *seenSet) marshal() ([]byte, error) {
@@ -211,51 +193,9 @@ func (s *seenSet) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(s.path, append(data, '\n'), 0o600); err != nil {
 		return err
 	}
 	s.dirty = false
 	return nil
-}
-
-// writeFileAtomic replaces path with data so that a reader sees either
-// the old content or the new, whole: a temporary file in the same
-// directory is written and synced, renamed over path, and the directory
-// is synced so that the rename survives a crash.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tcpwrap/internal/conffile"
 )
 
 // Defaults used when a Config field is zero.
@@ -165,16 +167,8 @@ func ParseConfig(src []byte, name string) (cfg Config, ok bool, err error) {
 	}
 	inBan := false
 	seen := map[string]int{}
-	for i, l := range strings.Split(string(src), "\n") {
-		n := i + 1
-		t := strings.TrimSpace(strings.TrimSuffix(l, "\r"))
-		if t == "" || t[0] == '#' {
-			continue
-		}
-		if bad := strings.IndexFunc(t, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); bad >= 0 {
-			errf(n, "control character %q", t[bad])
-			continue
-		}
+	bad := func(n int, msg string) { errf(n, "%s", msg) }
+	for n, t := range conffile.Lines(src, bad) {
 		if t[0] == '[' {
 			f := strings.Fields(strings.TrimSuffix(t[1:], "]"))
 			inBan = len(f) > 0 && f[0] == "ban"
@@ -207,7 +201,7 @@ func ParseConfig(src []byte, name string) (cfg Config, ok bool, err error) {
 		}
 		seen[k] = n
 		dur := func() time.Duration {
-			d, err := parseDuration(v)
+			d, err := conffile.ParseDuration(v)
 			if err != nil {
 				errf(n, "%s: %v", k, err)
 			}
@@ -309,25 +303,4 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// parseDuration reads Go durations and days ("7d", "1d12h").
-func parseDuration(s string) (time.Duration, error) {
-	orig := s
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || n > 36500 {
-			return 0, fmt.Errorf("bad duration %q", orig)
-		}
-		days = time.Duration(n) * 24 * time.Hour
-		if s = s[i+1:]; s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || days+d < days {
-		return 0, fmt.Errorf("bad duration %q", orig)
-	}
-	return days + d, nil
 }

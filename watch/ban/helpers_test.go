@@ -4,33 +4,17 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"tcpwrap/internal/fakeclock"
 	"tcpwrap/watch/ban"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock is a clock the test moves by hand, at t0.
+func newClock() *fakeclock.Clock { return fakeclock.New(t0) }
 
 // noLocal is a machine with no addresses of its own (the tests use
 // documentation addresses, which are nobody's).
@@ -39,7 +23,7 @@ func noLocal() ([]netip.Addr, error) { return nil, nil }
 // setup is a list in a fresh directory.
 type setup struct {
 	dir, file, state string
-	clock            *fakeClock
+	clock            *fakeclock.Clock
 	cfg              ban.Config
 }
 

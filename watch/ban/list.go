@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"tcpwrap/internal/atomicfile"
 )
 
 // Clock tells the time; tests inject one they move by hand.
@@ -159,7 +161,7 @@ func Open(cfg Config, opts Options) (*List, error) {
 	default:
 		l.recs, err = parseState(data)
 		if err != nil {
-			aside, merr := moveAside(cfg.State, now)
+			aside, merr := atomicfile.MoveAside(cfg.State, now)
 			if merr != nil {
 				return nil, fmt.Errorf("%s: damaged (%v), and cannot be moved aside: %w", cfg.State, err, merr)
 			}
@@ -243,7 +245,7 @@ func (l *List) refresh() {
 			l.stateID = id
 			return
 		}
-		aside, _ := moveAside(l.cfg.State, l.clock.Now())
+		aside, _ := atomicfile.MoveAside(l.cfg.State, l.clock.Now())
 		err = &DamagedError{Path: l.cfg.State, Aside: aside, Recovered: len(l.recs), Err: err}
 	}
 	l.log.Error("tcpdwatch: ban state unreadable; keeping the bans in memory", "err", err)
@@ -254,7 +256,7 @@ func (l *List) refresh() {
 // after a crash between the two, Open rewrites the list from the state,
 // so a ban given is never lost and a ban lifted stays lifted.
 func (l *List) save() error {
-	if err := writeFileAtomic(l.cfg.State, marshalState(l.recs), 0o600); err != nil {
+	if err := atomicfile.WriteFile(l.cfg.State, marshalState(l.recs), 0o600); err != nil {
 		return err
 	}
 	l.stateID = idOf(l.cfg.State)
@@ -275,7 +277,7 @@ func (l *List) syncList() error {
 	if old, err := os.ReadFile(l.cfg.File); err == nil && string(old) == string(data) {
 		return nil
 	}
-	return writeFileAtomic(l.cfg.File, data, 0o644)
+	return atomicfile.WriteFile(l.cfg.File, data, 0o644)
 }
 
 // prune forgets the ended bans whose history is older than Forget, and
@@ -445,12 +447,7 @@ func (l *List) Lift(p netip.Prefix) ([]Ban, error) {
 		return nil, err
 	}
 	l.st.Lifted += int64(len(lifted))
-	sortRecords(lifted)
-	out := make([]Ban, len(lifted))
-	for i, r := range lifted {
-		out[i] = r.ban()
-	}
-	return out, nil
+	return bansOf(lifted), nil
 }
 
 // Expire rewrites the deny list without the bans that have run out, and
@@ -480,12 +477,7 @@ func (l *List) Expire() ([]Ban, error) {
 	}
 	l.checked = now
 	l.st.Expired += int64(len(ended))
-	sortRecords(ended)
-	out := make([]Ban, len(ended))
-	for i, r := range ended {
-		out[i] = r.ban()
-	}
-	return out, nil
+	return bansOf(ended), nil
 }
 
 // Bans returns the bans in force, in address order, as the state file
@@ -504,12 +496,17 @@ func (l *List) Bans() ([]Ban, error) {
 			rs = append(rs, r)
 		}
 	}
+	return bansOf(rs), nil
+}
+
+// bansOf sorts the records in address order and returns their bans.
+func bansOf(rs []*record) []Ban {
 	sortRecords(rs)
 	out := make([]Ban, len(rs))
 	for i, r := range rs {
 		out[i] = r.ban()
 	}
-	return out, nil
+	return out
 }
 
 func sortRecords(rs []*record) {

@@ -143,23 +143,3 @@ func recoverFromList(path string, now time.Time, d time.Duration) map[netip.Pref
 	}
 	return recs
 }
-
-// moveAside renames a damaged file to PATH.damaged-TIME without replacing
-// anything already there.
-func moveAside(path string, now time.Time) (string, error) {
-	base := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
-	for i := 0; i < 100; i++ {
-		aside := base
-		if i > 0 {
-			aside = fmt.Sprintf("%s.%d", base, i)
-		}
-		if _, err := os.Lstat(aside); err == nil {
-			continue
-		}
-		if err := os.Rename(path, aside); err != nil {
-			return "", err
-		}
-		return aside, nil
-	}
-	return "", errors.New("no free name to keep the damaged file")
-}

@@ -143,6 +143,25 @@ func checkSeq(t *testing.T, got []int, first, last int) {
 	}
 }
 
+// checkOnce reports the lines delivered twice, and those in the files
+// (inFiles) that were not delivered; it returns the set delivered.
+func checkOnce(t *testing.T, got, inFiles []int) map[int]bool {
+	t.Helper()
+	seen := map[int]bool{}
+	for _, n := range got {
+		if seen[n] {
+			t.Errorf("line %d delivered twice", n)
+		}
+		seen[n] = true
+	}
+	for _, n := range inFiles {
+		if !seen[n] {
+			t.Errorf("line %d is in the files but was not delivered", n)
+		}
+	}
+	return seen
+}
+
 func appendLines(t *testing.T, path string, from, to int) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -286,18 +305,7 @@ func TestFollowCopyTruncate(t *testing.T) {
 	fl.wait(len(inFiles))
 	time.Sleep(2 * logscan.DefaultPoll)
 	got := fl.events()
-	seen := map[int]bool{}
-	for _, n := range got {
-		if seen[n] {
-			t.Errorf("line %d delivered twice", n)
-		}
-		seen[n] = true
-	}
-	for _, n := range inFiles {
-		if !seen[n] {
-			t.Errorf("line %d is in the files but was not delivered", n)
-		}
-	}
+	checkOnce(t, got, inFiles)
 	t.Logf("%d lines written, %d in the copy and the file, %d delivered", total, len(inFiles), len(got))
 	fl.stop()
 }

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"tcpwrap/audit"
 	"tcpwrap/audit/devlog"
+	"tcpwrap/internal/rsyslogfiles"
 	"tcpwrap/internal/rsyslogtest"
 	"tcpwrap/watch"
 	"tcpwrap/watch/logscan"
@@ -26,63 +25,20 @@ import (
 // internal/rsyslogtest, writing the files Follow reads and forwarding
 // to the Receiver.
 
-// rsyslogFiles are the files the extended configuration writes, by the
-// rsyslog template that writes them.
-var rsyslogFiles = map[string]string{
-	"trad.log":     "RSYSLOG_TraditionalFileFormat", // Debian's default: "Nov 27 05:48:56 host tag: msg"
-	"precise.log":  "RSYSLOG_FileFormat",            // high precision: "2026-11-27T05:48:56.123456+00:00 host tag: msg"
-	"protocol.log": "RSYSLOG_SyslogProtocol23Format",
+// rsyslogFiles are the files the server writes, one per file format
+// (Traditional is Debian's default), in name order: logrotate rotates
+// them in this order, trad.log last, as the tests were tuned with.
+var rsyslogFiles = []rsyslogfiles.File{
+	{Name: "precise.log", Template: rsyslogfiles.Precise},
+	{Name: "protocol.log", Template: rsyslogfiles.Protocol23},
+	{Name: "trad.log", Template: rsyslogfiles.Traditional},
 }
 
-// startRsyslog starts rsyslogtest's server with, in the ruleset every
-// input feeds, the extra actions: one file per entry of rsyslogFiles in
-// the server's directory, and the given further actions. rsyslogtest
-// has no option for extra actions, so the generated configuration is
-// edited (and the test fails clearly if its shape changes).
+// startRsyslog starts rsyslogtest's server writing rsyslogFiles in its
+// directory, with the extra actions.
 func startRsyslog(t *testing.T, extra ...string) *rsyslogtest.Server {
 	t.Helper()
-	rs := rsyslogtest.Start(t)
-	rs.Stop()
-	conf, err := os.ReadFile(rs.ConfigFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	const marker = "ruleset(name=\"recv\") {\n"
-	if !strings.Contains(string(conf), marker) {
-		t.Fatalf("rsyslogtest's configuration has no %q any more:\n%s", marker, conf)
-	}
-	var actions strings.Builder
-	names := make([]string, 0, len(rsyslogFiles))
-	for name := range rsyslogFiles {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(&actions, "  action(type=\"omfile\" file=%q template=%q)\n", filepath.Join(rs.Dir(), name), rsyslogFiles[name])
-	}
-	for _, a := range extra {
-		actions.WriteString("  " + a + "\n")
-	}
-	conf = []byte(strings.Replace(string(conf), marker, marker+actions.String(), 1))
-	if err := os.WriteFile(rs.ConfigFile(), conf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rs.Start()
-	return rs
-}
-
-// rsyslogPID is the running rsyslogd's process id, from its pid file.
-func rsyslogPID(t *testing.T, rs *rsyslogtest.Server) int {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(rs.Dir(), "rsyslogd.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
+	return rsyslogfiles.Start(t, rsyslogFiles, extra...)
 }
 
 // sendRefusal logs line n's refusal through rsyslog's socket exactly as
@@ -96,32 +52,14 @@ func sendRefusal(t *testing.T, w *devlog.Writer, n int) {
 	}
 }
 
-// logrotate runs Debian's logrotate (package logrotate) on the files
-// with the given directives and a private state file.
+// logrotate rotates rsyslogFiles with Debian's logrotate.
 func logrotate(t *testing.T, rs *rsyslogtest.Server, directives string) {
 	t.Helper()
-	bin, err := exec.LookPath("logrotate")
-	if err != nil {
-		bin = "/usr/sbin/logrotate"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("logrotate not installed (apt-get install logrotate): %v", err)
-	}
-	dir := rs.Dir()
 	var files []string
-	for name := range rsyslogFiles {
-		files = append(files, filepath.Join(dir, name))
+	for _, f := range rsyslogFiles {
+		files = append(files, filepath.Join(rs.Dir(), f.Name))
 	}
-	sort.Strings(files)
-	conf := fmt.Sprintf("%s {\n\trotate 5\n\tmissingok\n%s\n}\n", strings.Join(files, " "), directives)
-	confPath := filepath.Join(dir, "logrotate.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-f", "-s", filepath.Join(dir, "logrotate.state"), confPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("logrotate: %v\n%s\nconfiguration:\n%s", err, out, conf)
-	}
+	rsyslogfiles.Rotate(t, rs.Dir(), files, directives)
 }
 
 // TestRsyslogRotation: rsyslogd writes the three file formats while
@@ -138,12 +76,12 @@ func TestRsyslogRotation(t *testing.T) {
 	defer w.Close()
 
 	followers := map[string]*follower{}
-	for name := range rsyslogFiles {
-		followers[name] = follow(t, filepath.Join(dir, name), logscan.Position{}, logscan.FollowOptions{})
+	for _, f := range rsyslogFiles {
+		followers[f.Name] = follow(t, filepath.Join(dir, f.Name), logscan.Position{}, logscan.FollowOptions{})
 	}
 
 	const total = 3000
-	pid := rsyslogPID(t, rs)
+	pid := rsyslogfiles.PID(t, rs)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	rotated := make(chan int, 2)
@@ -162,9 +100,9 @@ func TestRsyslogRotation(t *testing.T) {
 	}()
 	// Rotate while the writer goes on.
 	<-rotated
-	logrotate(t, rs, fmt.Sprintf("\tcreate 0640\n\tpostrotate\n\t\tkill -HUP %d\n\tendscript", pid))
+	logrotate(t, rs, rsyslogfiles.RenameAndHUP(pid))
 	<-rotated
-	logrotate(t, rs, "\tcopytruncate")
+	logrotate(t, rs, rsyslogfiles.CopyTruncate)
 	wg.Wait()
 	rs.Wait(t, total, 60*time.Second)
 
@@ -184,18 +122,7 @@ func TestRsyslogRotation(t *testing.T) {
 			fl.wait(len(inFiles))
 			time.Sleep(2 * logscan.DefaultPoll)
 			got := fl.events()
-			seen := map[int]bool{}
-			for _, n := range got {
-				if seen[n] {
-					t.Errorf("line %d delivered twice", n)
-				}
-				seen[n] = true
-			}
-			for _, n := range inFiles {
-				if !seen[n] {
-					t.Errorf("line %d is in the files but was not delivered", n)
-				}
-			}
+			seen := checkOnce(t, got, inFiles)
 			// The rename rotation loses nothing: every line up to the
 			// copytruncate (at 2000) arrived.
 			for n := 0; n < 2000; n++ {
@@ -241,7 +168,7 @@ func TestRsyslogResume(t *testing.T) {
 		sendRefusal(t, w, n)
 	}
 	rs.Wait(t, 150, 60*time.Second)
-	logrotate(t, rs, fmt.Sprintf("\tcreate 0640\n\tpostrotate\n\t\tkill -HUP %d\n\tendscript", rsyslogPID(t, rs)))
+	logrotate(t, rs, rsyslogfiles.RenameAndHUP(rsyslogfiles.PID(t, rs)))
 	for n := 150; n < 200; n++ {
 		sendRefusal(t, w, n)
 	}

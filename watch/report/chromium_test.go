@@ -2,19 +2,17 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
 
+	"tcpwrap/internal/chromiumtest"
 	"tcpwrap/watch/report"
 )
 
@@ -22,33 +20,15 @@ var keepScreenshot = flag.String("screenshot", "", "also copy the headless Chrom
 
 const shotW, shotH = 1200, 1600
 
-// chromium runs Debian's headless Chromium on the page file with the
-// extra arguments, with its profile and home in dir, and returns its
-// standard output. Chromium loads the file only: the page has no
-// external assets, and background networking is off.
-func chromium(t *testing.T, dir, page string, args ...string) []byte {
+// browser is Debian's headless Chromium with its files in dir and a
+// window of the screenshot's size; the test skips without it.
+func browser(t *testing.T, dir string) *chromiumtest.Browser {
 	t.Helper()
-	bin, err := exec.LookPath("chromium")
+	b, err := chromiumtest.New(dir, shotW, shotH)
 	if err != nil {
-		t.Skip("Debian's chromium is not installed (apt-get install -y chromium): cannot render the HTML report")
+		t.Skipf("%v: cannot render the HTML report", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	all := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile"),
-		"--window-size=" + strconv.Itoa(shotW) + "," + strconv.Itoa(shotH),
-	}, args...)
-	cmd := exec.CommandContext(ctx, bin, append(all, "file://"+page)...)
-	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %q: %v\n%s", args, err, stderr.Bytes())
-	}
-	return stdout.Bytes()
+	return b
 }
 
 // TestChromium renders the fixture's HTML report in headless Chromium:
@@ -71,11 +51,7 @@ func TestChromium(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(dir, "report.png")
-		chromium(t, dir, page, "--screenshot="+shot)
-		data, err := os.ReadFile(shot)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := browser(t, dir).Screenshot(t, page, shot)
 		if *keepScreenshot != "" {
 			if err := os.WriteFile(*keepScreenshot, data, 0o644); err != nil {
 				t.Fatal(err)
@@ -123,7 +99,7 @@ func TestChromium(t *testing.T) {
 	})
 
 	t.Run("dom", func(t *testing.T) {
-		dom := chromium(t, dir, page, "--dump-dom")
+		dom := browser(t, dir).DOM(t, page)
 		for _, tc := range []struct {
 			id   string
 			rows int

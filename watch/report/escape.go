@@ -1,10 +1,11 @@
 package report
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"tcpwrap/internal/quote"
 )
 
 // escape returns s as it may be shown to a person: one line, no control
@@ -27,29 +28,10 @@ func escape(s string) string {
 	b.WriteString(s[:i])
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case plain(r, n):
+		if plain(r, n) {
 			b.WriteString(s[i : i+n])
-		case r == utf8.RuneError && n == 1:
-			b.WriteString(`\x`)
-			b.WriteString(hex2(s[i]))
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x80:
-			b.WriteString(`\x`)
-			b.WriteString(hex2(byte(r)))
-		case r <= 0xffff:
-			b.WriteString(`\u`)
-			b.WriteString(pad(strconv.FormatUint(uint64(r), 16), 4))
-		default:
-			b.WriteString(`\U`)
-			b.WriteString(pad(strconv.FormatUint(uint64(r), 16), 8))
+		} else {
+			n = quote.Rune(&b, s[i:])
 		}
 		i += n
 	}
@@ -70,18 +52,6 @@ func plain(r rune, n int) bool {
 	// Marks print, but on the previous character: they would make a cell
 	// narrower than its rune count (and can pile up on one column).
 	return unicode.IsPrint(r) && !unicode.In(r, unicode.Mn, unicode.Me)
-}
-
-func hex2(c byte) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&15]})
-}
-
-func pad(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return strings.Repeat("0", n-len(s)) + s
 }
 
 // cell returns s escaped and clipped to at most w runes, ending in "…"

@@ -348,6 +348,22 @@ type jsonRecord struct {
 	rline, pid                          int
 }
 
+// fill sets the fields of ev that a decision record gives the same way
+// in both its forms, JSON and RFC 5424: the PID, the client's name when
+// it was verified, the user, and the rule's file:line.
+func (r *jsonRecord) fill(ev *watch.Event) {
+	ev.PID = r.pid
+	if r.nameVerified && len(r.clientName) > 0 {
+		ev.Name = string(r.clientName)
+	}
+	if len(r.user) > 0 {
+		ev.User = string(r.user)
+	}
+	if r.seen&seenRuleFile != 0 && r.hasRuleLine {
+		ev.Rule = string(r.rfile) + ":" + strconv.Itoa(r.rline)
+	}
+}
+
 // once marks a member seen, reporting false if it was already.
 func once(seen *int, bit int) bool {
 	if *seen&bit != 0 {
@@ -457,16 +473,11 @@ func (p *Parser) record(ev *watch.Event, b []byte) Status {
 		}
 		return Malformed
 	}
-	switch string(r.verdict) {
-	case "granted":
-		ev.Verdict = watch.Granted
-	case "denied":
-		ev.Verdict = watch.Refused
-	case "delegated":
-		ev.Verdict = watch.VerdictUnknown
-	default:
+	v, ok := recordVerdict(r.verdict)
+	if !ok {
 		return Malformed
 	}
+	ev.Verdict = v
 	t, ok := p.stamps.parseRFC3339(r.stamp)
 	if !ok || len(r.daemon) == 0 {
 		return Malformed
@@ -481,15 +492,6 @@ func (p *Parser) record(ev *watch.Event, b []byte) Status {
 	ev.Time = t
 	ev.Daemon = p.intern(r.daemon)
 	ev.Source = watch.SourceJSON
-	ev.PID = r.pid
-	if r.nameVerified && len(r.clientName) > 0 {
-		ev.Name = string(r.clientName)
-	}
-	if len(r.user) > 0 {
-		ev.User = string(r.user)
-	}
-	if r.seen&seenRuleFile != 0 && r.hasRuleLine {
-		ev.Rule = string(r.rfile) + ":" + strconv.Itoa(r.rline)
-	}
+	r.fill(ev)
 	return OK
 }

@@ -15,6 +15,21 @@ const decisionMsgID = "decision"
 
 var bom = []byte("\xef\xbb\xbf")
 
+// recordVerdict reads the verdict of a decision record, in the RFC 5424
+// and the JSON forms alike: granted, denied, or delegated (the decision
+// was left to the daemon, so the outcome is unknown).
+func recordVerdict(b []byte) (watch.Verdict, bool) {
+	switch string(b) {
+	case "granted":
+		return watch.Granted, true
+	case "denied":
+		return watch.Refused, true
+	case "delegated":
+		return watch.VerdictUnknown, true
+	}
+	return watch.VerdictUnknown, false
+}
+
 // rfc5424 parses an RFC 5424 message after "<PRI>1 ":
 //
 //	TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]
@@ -259,16 +274,11 @@ func (p *Parser) sdRecord(ev *watch.Event, params []byte) Status {
 	if !ok || r.seen&(seenVerdict|seenDaemon) != seenVerdict|seenDaemon || len(r.daemon) == 0 {
 		return Malformed
 	}
-	switch string(r.verdict) {
-	case "granted":
-		ev.Verdict = watch.Granted
-	case "denied":
-		ev.Verdict = watch.Refused
-	case "delegated":
-		ev.Verdict = watch.VerdictUnknown
-	default:
+	v, ok := recordVerdict(r.verdict)
+	if !ok {
 		return Malformed
 	}
+	ev.Verdict = v
 	if r.seen&seenClientAddr != 0 {
 		a, ok := parseAddr(r.clientAddr)
 		if !ok {
@@ -278,15 +288,6 @@ func (p *Parser) sdRecord(ev *watch.Event, params []byte) Status {
 	}
 	ev.Source = watch.SourceRFC5424
 	ev.Daemon = p.intern(r.daemon)
-	ev.PID = r.pid
-	if r.nameVerified && len(r.clientName) > 0 {
-		ev.Name = string(r.clientName)
-	}
-	if len(r.user) > 0 {
-		ev.User = string(r.user)
-	}
-	if r.seen&seenRuleFile != 0 && r.hasRuleLine {
-		ev.Rule = string(r.rfile) + ":" + strconv.Itoa(r.rline)
-	}
+	r.fill(ev)
 	return OK
 }
