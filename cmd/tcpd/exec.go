@@ -41,14 +41,18 @@ func (c *credentials) apply() error {
 	if !c.set {
 		return nil
 	}
-	if err := unix.Setgroups(c.groups); err != nil {
+	// The syscall package's calls change every thread of the process
+	// (x/sys/unix's change only the calling one, and the Go runtime may
+	// exec from another thread): the daemon must never start as root
+	// because of a thread that kept its old credentials.
+	if err := syscall.Setgroups(c.groups); err != nil {
 		return fmt.Errorf("setgroups(%s): %s", c.name, access.Strerror(err))
 	}
-	if err := unix.Setgid(c.gid); err != nil {
+	if err := syscall.Setgid(c.gid); err != nil {
 		return fmt.Errorf("setgid(%s): %s", c.name, access.Strerror(err))
 	}
 	if c.uid >= 0 {
-		if err := unix.Setuid(c.uid); err != nil {
+		if err := syscall.Setuid(c.uid); err != nil {
 			return fmt.Errorf("setuid(%s): %s", c.name, access.Strerror(err))
 		}
 	}

@@ -16,8 +16,13 @@ package main
 
 import (
 	"os"
+	"runtime"
 )
 
 func main() {
+	// Everything tcpd does to itself for the daemon happens on this one
+	// thread, and the exec too: nice (setpriority) is per thread on
+	// Linux, and so are credentials changed behind the runtime's back.
+	runtime.LockOSThread()
 	os.Exit(run(os.Args, newEnv()))
 }
