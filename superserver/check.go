@@ -14,6 +14,7 @@ import (
 
 	"tcpwrap/access"
 	"tcpwrap/audit"
+	"tcpwrap/internal/ipopts"
 	"tcpwrap/options"
 )
 
@@ -306,43 +307,8 @@ func (s *Server) runTwist(r *request, st *state, cmd string, logf func(audit.Pri
 	}, logf)
 }
 
-// checkIPOptions refuses IPv4 source routing as tcpd does: the socket is
-// shut down (the decision still runs, and the service gets a dead
-// socket); other IP options are logged and cleared.
+// checkIPOptions refuses IPv4 source routing as tcpd does (package
+// ipopts).
 func (s *Server) checkIPOptions(r *request, logf func(audit.Priority, string)) {
-	r.control(func(fd int) {
-		opts, err := unix.GetsockoptString(fd, unix.IPPROTO_IP, unix.IP_OPTIONS)
-		if err != nil || len(opts) == 0 {
-			return
-		}
-		b := []byte(opts)
-		client := r.client.Addr().String()
-		for i := 0; i < len(b); {
-			switch b[i] {
-			case 0: // end of options
-				i = len(b)
-				continue
-			case 1: // no-op
-				i++
-				continue
-			case 0x83, 0x89: // loose or strict source route
-				logf(audit.RefusePriority, "refused connect from "+client+" with IP source routing options")
-				unix.Shutdown(fd, unix.SHUT_RDWR)
-				return
-			}
-			if i+1 >= len(b) || b[i+1] < 2 {
-				break
-			}
-			i += int(b[i+1])
-		}
-		var hex strings.Builder
-		for _, c := range b {
-			fmt.Fprintf(&hex, " %02x", c)
-		}
-		logf(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "connect from "+client+" with IP options (ignored):"+hex.String())
-		if err := unix.SetsockoptString(fd, unix.IPPROTO_IP, unix.IP_OPTIONS, ""); err != nil {
-			logf(audit.ErrorPriority, "setsockopt IP_OPTIONS NULL: "+access.Strerror(err))
-			unix.Shutdown(fd, unix.SHUT_RDWR)
-		}
-	})
+	r.control(func(fd int) { ipopts.Check(fd, r.client.Addr().String(), logf) })
 }

@@ -11,6 +11,7 @@ import (
 
 	"tcpwrap/access"
 	"tcpwrap/audit"
+	"tcpwrap/internal/ipopts"
 	"tcpwrap/options"
 )
 
@@ -205,44 +206,11 @@ func (accounts) Group(name string) error {
 	return nil
 }
 
-// checkIPOptions refuses IPv4 source routing as tcpd does: the socket is
-// shut down (the decision still runs, and the daemon gets a dead socket);
-// other IP options are logged and cleared.
+// checkIPOptions refuses IPv4 source routing as tcpd does (package
+// ipopts) on IPv4 stream connections.
 func checkIPOptions(fd int, p peer, logf func(audit.Priority, string)) {
 	if !p.serverOK || !p.server.Addr().Is4() || p.datagram {
 		return
 	}
-	opts, err := unix.GetsockoptString(fd, unix.IPPROTO_IP, unix.IP_OPTIONS)
-	if err != nil || len(opts) == 0 {
-		return
-	}
-	b := []byte(opts)
-	client := p.client.Addr().String()
-	for i := 0; i < len(b); {
-		switch b[i] {
-		case 0: // end of options
-			i = len(b)
-			continue
-		case 1: // no-op
-			i++
-			continue
-		case 0x83, 0x89: // loose or strict source route
-			logf(audit.RefusePriority, "refused connect from "+client+" with IP source routing options")
-			unix.Shutdown(fd, unix.SHUT_RDWR)
-			return
-		}
-		if i+1 >= len(b) || b[i+1] < 2 {
-			break
-		}
-		i += int(b[i+1])
-	}
-	hex := ""
-	for _, c := range b {
-		hex += fmt.Sprintf(" %02x", c)
-	}
-	logf(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "connect from "+client+" with IP options (ignored):"+hex)
-	if err := unix.SetsockoptString(fd, unix.IPPROTO_IP, unix.IP_OPTIONS, ""); err != nil {
-		logf(audit.ErrorPriority, "setsockopt IP_OPTIONS NULL: "+access.Strerror(err))
-		unix.Shutdown(fd, unix.SHUT_RDWR)
-	}
+	ipopts.Check(fd, p.client.Addr().String(), logf)
 }
