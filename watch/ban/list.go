@@ -85,7 +85,10 @@ type List struct {
 	recs    map[netip.Prefix]*record
 	stateID fileID    // the state file as last read or written
 	checked time.Time // when Expire last looked
-	st      Stats
+	// replaced are bans that ended and were replaced by a new ban for the
+	// same prefix before Expire saw them end: Expire still reports them.
+	replaced []*record
+	st       Stats
 }
 
 // fileID tells whether a file changed since it was last seen.
@@ -405,6 +408,9 @@ func (l *List) Ban(addr netip.Addr, reason string) (b Ban, added bool, err error
 		}
 		return Ban{}, false, err
 	}
+	if old != nil && !old.Until.After(now) && old.Until.After(l.checked) {
+		l.replaced = append(l.replaced, old)
+	}
 	l.st.Banned++
 	return r.ban(), true, nil
 }
@@ -461,7 +467,7 @@ func (l *List) Expire() ([]Ban, error) {
 	defer unlock()
 	l.refresh()
 	now := l.clock.Now()
-	var ended []*record
+	ended := append([]*record(nil), l.replaced...)
 	for _, r := range l.recs {
 		if !r.Until.After(now) && r.Until.After(l.checked) {
 			ended = append(ended, r)
@@ -476,6 +482,7 @@ func (l *List) Expire() ([]Ban, error) {
 		return nil, err
 	}
 	l.checked = now
+	l.replaced = nil
 	l.st.Expired += int64(len(ended))
 	return bansOf(ended), nil
 }

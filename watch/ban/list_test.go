@@ -415,3 +415,30 @@ func TestListGolden(t *testing.T) {
 		t.Errorf("a comment in a /file list is a pattern")
 	}
 }
+
+// A ban that ended and was replaced by a new ban of the same offender
+// before Expire ran is still reported as ended (and counted) once.
+func TestExpireReportsReplacedBan(t *testing.T) {
+	s := newSetup(t, func(c *ban.Config) { c.Duration = time.Second })
+	l := s.open(t)
+	if _, added, err := l.Ban(addr("192.0.2.7"), "first"); err != nil || !added {
+		t.Fatalf("first ban: %v %v", added, err)
+	}
+	s.clock.Advance(1500 * time.Millisecond)
+	if _, added, err := l.Ban(addr("192.0.2.7"), "again"); err != nil || !added {
+		t.Fatalf("second ban: %v %v", added, err)
+	}
+	ended, err := l.Expire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ended) != 1 || ended[0].Reason != "first" {
+		t.Fatalf("Expire reported %+v, want the first ban", ended)
+	}
+	if ended, _ := l.Expire(); len(ended) != 0 {
+		t.Errorf("reported again: %+v", ended)
+	}
+	if st := l.Stats(); st.Expired != 1 {
+		t.Errorf("Stats.Expired = %d, want 1", st.Expired)
+	}
+}
