@@ -2,24 +2,19 @@ package superserver_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/netip"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
+	"tcpwrap/internal/loopback"
 	"testing"
 	"time"
 
 	"tcpwrap/audit/trail"
 	"tcpwrap/hostsfile"
 	"tcpwrap/inetconf"
-	"tcpwrap/internal/oracle"
 	"tcpwrap/internal/tcpdtest"
 	"tcpwrap/limits"
 	"tcpwrap/superserver"
@@ -35,115 +30,18 @@ func TestMain(m *testing.M) {
 
 // freePorts returns n different ports that were free on addr a moment
 // ago (all held open until all are chosen, so none comes twice).
-func freePorts(t testing.TB, network, addr string, n int) []int {
-	t.Helper()
-	var ports []int
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	for range n {
-		if strings.HasPrefix(network, "udp") {
-			c, err := net.ListenPacket(network, net.JoinHostPort(addr, "0"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			closers = append(closers, c)
-			ports = append(ports, c.LocalAddr().(*net.UDPAddr).Port)
-			continue
-		}
-		l, err := net.Listen(network, net.JoinHostPort(addr, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		closers = append(closers, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
+
+func freePort(t testing.TB, network, addr string) int {
+	return loopback.FreePorts(t, network, addr, 1)[0]
 }
 
-func freePort(t testing.TB, network, addr string) int { return freePorts(t, network, addr, 1)[0] }
-
-// syslogSink records what is sent to a Unix datagram socket, as a
-// syslog daemon's /dev/log would receive it.
-type syslogSink struct {
-	path string
-	conn *net.UnixConn
-	mu   sync.Mutex
-	recs []oracle.Record
-}
-
-func newSyslogSink(t testing.TB) *syslogSink {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ss-log-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &syslogSink{path: filepath.Join(dir, "log")}
-	s.conn, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: s.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.conn.SetReadBuffer(4 << 20)
-	t.Cleanup(func() { s.conn.Close() })
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, err := s.conn.Read(buf)
-			if err != nil {
-				return
-			}
-			r := oracle.ParseRecord(buf[:n])
-			s.mu.Lock()
-			s.recs = append(s.recs, r)
-			s.mu.Unlock()
-		}
-	}()
-	return s
-}
-
-// lines returns the records so far as "[daemon.info] echo[PID]: text".
-func (s *syslogSink) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, r := range s.recs {
-		out = append(out, r.String())
-	}
-	return out
-}
-
-// waitFor waits until a record contains text, and returns all records.
-func (s *syslogSink) waitFor(t testing.TB, text string) []string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ls := s.lines()
-		for _, l := range ls {
-			if strings.Contains(l, text) {
-				return ls
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q; got:\n  %s", text, strings.Join(ls, "\n  "))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// matching returns the records containing text.
-func (s *syslogSink) matching(text string) []string {
-	var out []string
-	for _, l := range s.lines() {
-		if strings.Contains(l, text) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+// The clients of the tests.
+var (
+	freePorts    = loopback.FreePorts
+	exchange     = loopback.Exchange
+	mustExchange = loopback.MustExchange
+	fetch        = loopback.Fetch
+)
 
 // observer records what the Server reports.
 type observer struct {
@@ -200,7 +98,7 @@ type harness struct {
 	t      testing.TB
 	dir    string
 	srv    *superserver.Server
-	log    *syslogSink
+	log    *loopback.SyslogSink
 	obs    *observer
 	json   string
 	ports  []int
@@ -221,7 +119,7 @@ type setup struct {
 
 func start(t testing.TB, s setup) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), log: newSyslogSink(t), obs: newObserver()}
+	h := &harness{t: t, dir: t.TempDir(), log: loopback.NewSyslogSink(t), obs: newObserver()}
 	os.Chmod(h.dir, 0o755)
 	network := "tcp4"
 	if s.udp {
@@ -234,7 +132,7 @@ func start(t testing.TB, s setup) *harness {
 	h.writeFile("hosts.deny", s.deny)
 	h.json = filepath.Join(h.dir, "records.jsonl")
 	var err error
-	h.tr, err = trail.Open(trail.Config{Syslog: trail.SyslogOn, SyslogPath: h.log.path, JSONPath: h.json})
+	h.tr, err = trail.Open(trail.Config{Syslog: trail.SyslogOn, SyslogPath: h.log.Path, JSONPath: h.json})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,55 +223,3 @@ func (h *harness) load(conf string, strict bool) ([]inetconf.Warning, error) {
 
 // addr is 127.0.0.1:port of the i-th port.
 func (h *harness) addr(i int) string { return fmt.Sprintf("127.0.0.1:%d", h.ports[i]) }
-
-// exchange connects from src to addr, sends send (then half-closes) and
-// returns what it received until end of stream. A reset counts as the
-// end, as for a refused connection whose data was never read.
-func exchange(src, addr string, send string) (string, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	if src != "" {
-		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(src), 0))
-	}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	if send != "" {
-		if _, err := io.WriteString(c, send); err != nil {
-			return "", err
-		}
-	}
-	c.(*net.TCPConn).CloseWrite()
-	b, err := io.ReadAll(c)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		return string(b), err
-	}
-	return string(b), nil
-}
-
-// fetch connects from src to addr and reads until the service closes,
-// so that the TIME_WAIT states are the server's: the client's ports do
-// not run out over many connections.
-func fetch(src, addr string) (string, error) {
-	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(src), 0))}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	b, err := io.ReadAll(c)
-	return string(b), err
-}
-
-// mustExchange is exchange that fails the test on error.
-func mustExchange(t testing.TB, src, addr, send string) string {
-	t.Helper()
-	got, err := exchange(src, addr, send)
-	if err != nil {
-		t.Fatalf("%s -> %s: %v", src, addr, err)
-	}
-	return got
-}

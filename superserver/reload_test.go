@@ -175,7 +175,7 @@ func TestFlood(t *testing.T) {
 		t.Errorf("flood of %d connections, %d served: not limited", flood.Load(), floodServed.Load())
 	}
 	// One log line per kind and interval, not one per refusal.
-	lines := h.log.matching("limit source-")
+	lines := h.log.Matching("limit source-")
 	if len(lines) == 0 || len(lines) > 2 {
 		t.Errorf("limit log lines:\n%s", strings.Join(lines, "\n"))
 	}
@@ -184,7 +184,7 @@ func TestFlood(t *testing.T) {
 			t.Errorf("limit line %q", l)
 		}
 	}
-	if len(h.log.matching("127.0.0.2/32")) > 0 {
+	if len(h.log.Matching("127.0.0.2/32")) > 0 {
 		t.Error("127.0.0.2 was limited")
 	}
 }

@@ -145,12 +145,12 @@ func TestAccessPerService(t *testing.T) {
 			if c.want == "" {
 				line = fmt.Sprintf("[daemon.warning] %s[PID]: refused connect from %s (%s)", c.daemon, c.client, c.client)
 			}
-			h.log.waitFor(t, line)
+			h.log.WaitFor(t, line)
 		})
 	}
 	// One line per decision, nothing more.
-	if n := len(h.log.matching("connect from")); n != len(cases) {
-		t.Errorf("%d decision lines for %d connections:\n%s", n, len(cases), strings.Join(h.log.lines(), "\n"))
+	if n := len(h.log.Matching("connect from")); n != len(cases) {
+		t.Errorf("%d decision lines for %d connections:\n%s", n, len(cases), strings.Join(h.log.Lines(), "\n"))
 	}
 }
 
@@ -215,17 +215,17 @@ func TestOptions(t *testing.T) {
 				h.writeFile(name, text)
 			}
 			h.engine.Reload()
-			before := len(h.log.lines())
+			before := len(h.log.Lines())
 			got := mustExchange(t, "127.0.0.1", h.addr(0), "")
 			if got != c.want {
 				t.Errorf("client got\n%q\nwant\n%q", got, c.want)
 			}
 			for _, l := range c.log {
-				h.log.waitFor(t, h.expand(l))
+				h.log.WaitFor(t, h.expand(l))
 			}
 			if len(c.log) > 0 {
 				var mine []string
-				for _, l := range h.log.lines()[before:] {
+				for _, l := range h.log.Lines()[before:] {
 					if strings.Contains(l, "in.fake[") {
 						mine = append(mine, l)
 					}
@@ -276,7 +276,7 @@ func TestIdent(t *testing.T) {
 	if got := mustExchange(t, client, h.addr(0), ""); got != "hi\n" {
 		t.Errorf("got %q", got)
 	}
-	h.log.waitFor(t, "[daemon.info] echo[PID]: connect from a_b__id_@127.0.0.5 (127.0.0.5)") // sanitised by the spawn, as in tcpd
+	h.log.WaitFor(t, "[daemon.info] echo[PID]: connect from a_b__id_@127.0.0.5 (127.0.0.5)") // sanitised by the spawn, as in tcpd
 	b, _ := os.ReadFile(filepath.Join(h.dir, "spawned"))
 	if string(b) != "a_b__id_\n" {
 		t.Errorf("the spawned command saw %%u = %q", b)
@@ -348,7 +348,7 @@ func TestUsers(t *testing.T) {
 		if got := mustExchange(t, "127.0.0.3", h2.addr(3), ""); got != "" {
 			t.Errorf("got %q", got)
 		}
-		h2.log.waitFor(t, "[daemon.err] id[PID]: error: setgroups(nobody): Operation not permitted")
+		h2.log.WaitFor(t, "[daemon.err] id[PID]: error: setgroups(nobody): Operation not permitted")
 	})
 }
 
@@ -396,11 +396,11 @@ func TestDatagramProgram(t *testing.T) {
 	if got, ok := ask("127.0.0.1", "dgram1"); !ok || got != want {
 		t.Errorf("127.0.0.1 got %q (%v), want %q", got, ok, want)
 	}
-	h.log.waitFor(t, "[daemon.info] in.fake[PID]: connect from 127.0.0.1 (127.0.0.1)")
+	h.log.WaitFor(t, "[daemon.info] in.fake[PID]: connect from 127.0.0.1 (127.0.0.1)")
 	if got, ok := ask("127.0.0.2", "dgram1"); ok {
 		t.Errorf("127.0.0.2 was answered %q", got)
 	}
-	h.log.waitFor(t, "[daemon.warning] in.fake[PID]: refused connect from 127.0.0.2 (127.0.0.2)")
+	h.log.WaitFor(t, "[daemon.warning] in.fake[PID]: refused connect from 127.0.0.2 (127.0.0.2)")
 	// The refused datagram was read: the next client is served.
 	if got, ok := ask("127.0.0.4", "dgram1"); !ok || got != want {
 		t.Errorf("127.0.0.4 got %q (%v)", got, ok)
@@ -439,19 +439,19 @@ func TestRedirect(t *testing.T) {
 	if e.Kind != "redirect" || e.BytesIn != 11 || e.BytesOut != 26 || e.Daemon != "fwd" {
 		t.Errorf("session end %+v", e)
 	}
-	h.log.waitFor(t, "[daemon.info] fwd[PID]: connect from 127.0.0.1 (127.0.0.1)")
+	h.log.WaitFor(t, "[daemon.info] fwd[PID]: connect from 127.0.0.1 (127.0.0.1)")
 	waitFileContains(t, h.json, "kind=redirect client=127.0.0.1:")
 	waitFileContains(t, h.json, " in=11 out=26")
 	// Refused: the target never hears of it.
 	if got := mustExchange(t, "127.0.0.2", h.addr(0), "x"); got != "" {
 		t.Errorf("refused client got %q", got)
 	}
-	h.log.waitFor(t, "[daemon.warning] fwd[PID]: refused connect from 127.0.0.2 (127.0.0.2)")
+	h.log.WaitFor(t, "[daemon.warning] fwd[PID]: refused connect from 127.0.0.2 (127.0.0.2)")
 	// A target that does not answer.
 	if got := mustExchange(t, "127.0.0.1", h.addr(1), "x"); got != "" {
 		t.Errorf("got %q from a dead target", got)
 	}
-	h.log.waitFor(t, fmt.Sprintf("[daemon.err] broken[PID]: error: redirect to 127.0.0.1:%d: dial tcp 127.0.0.1:%d: connect: connection refused", h.ports[2], h.ports[2]))
+	h.log.WaitFor(t, fmt.Sprintf("[daemon.err] broken[PID]: error: redirect to 127.0.0.1:%d: dial tcp 127.0.0.1:%d: connect: connection refused", h.ports[2], h.ports[2]))
 }
 
 func TestLoadProblems(t *testing.T) {

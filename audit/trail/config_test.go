@@ -2,8 +2,6 @@ package trail
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,29 +22,18 @@ import (
 func TestConfigFileTLSThroughOutbox(t *testing.T) {
 	central := rsyslogtest.Start(t, rsyslogtest.WithClientAuth())
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	cert := central.ClientCert()
-	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := write("ca.pem", central.CACertPEM())
-	crt := write("client.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
-	k := write("client.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}))
+	ca, crt, k := central.WriteClientFiles(t, dir)
 	spool := filepath.Join(dir, "spool")
-	conf := write("logging.conf", []byte(strings.Join([]string{
+	conf := filepath.Join(dir, "logging.conf")
+	if err := os.WriteFile(conf, []byte(strings.Join([]string{
 		"syslog off",
 		"json " + filepath.Join(dir, "d.jsonl"),
 		"remote tls " + central.TLSAddr() + " ca=" + ca + " cert=" + crt + " key=" + k,
 		"spool " + spool,
 		"",
-	}, "\n")))
+	}, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	shipper := filepath.Join(dir, "tcpwrap-logship")
 	if out, err := exec.Command("go", "build", "-o", shipper, "tcpwrap/cmd/tcpwrap-logship").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"tcpwrap/internal/loopback"
 	"testing"
 	"time"
 
@@ -109,7 +110,7 @@ type diffRun struct {
 	label string
 	dir   string
 	ports map[string]int
-	log   *logSink
+	log   *loopback.SyslogSink
 	got   map[string][]string // daemon -> what each client received
 	mu    sync.Mutex
 }
@@ -146,7 +147,7 @@ func TestDiffDebian(t *testing.T) {
 		os.WriteFile(allow, []byte(sub(diffAllow)), 0o644)
 		os.WriteFile(deny, []byte(sub(diffDeny)), 0o644)
 		os.WriteFile(filepath.Join(dir, "logging.conf"), []byte("syslog on\njson off\n"), 0o644)
-		r.log = newLogSink(t)
+		r.log = loopback.NewSyslogSink(t)
 		r.got = map[string][]string{}
 		r.ports = map[string]int{}
 		var conf strings.Builder
@@ -173,7 +174,7 @@ func TestDiffDebian(t *testing.T) {
 		if r.label == "tcpwrapd" {
 			argv = []string{ours, "tcpwrapd", "-i", "--logging-conf", filepath.Join(dir, "logging.conf"), confPath}
 		}
-		cmd := exec.Command(filepath.Join(bin, "nswrap"), append([]string{oldDev, r.log.path, allow, deny, "-"}, argv...)...)
+		cmd := exec.Command(filepath.Join(bin, "nswrap"), append([]string{oldDev, r.log.Path, allow, deny, "-"}, argv...)...)
 		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LC_ALL=C", "TZ=UTC"}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		var out syncBuffer
@@ -230,7 +231,7 @@ func TestDiffDebian(t *testing.T) {
 
 	byDaemon := func(r *diffRun) map[string][]string {
 		m := map[string][]string{}
-		for _, l := range r.log.lines() {
+		for _, l := range r.log.Lines() {
 			l = strings.ReplaceAll(l, r.dir, "SCRATCH")
 			for _, s := range diffServices {
 				if strings.Contains(l, "] "+s.name+"[PID]: ") {

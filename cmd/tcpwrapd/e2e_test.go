@@ -225,8 +225,8 @@ func TestReloadUnderLoad(t *testing.T) {
 	// A configuration with a problem is rejected whole.
 	d.write("inetd.conf", conf("z", true)+"127.0.0.1:{P2} stream tcp4 nowait nosuchuser /bin/echo echo bad\n")
 	d.signal(syscall.SIGHUP)
-	d.log.waitFor(t, "problems: rejected, the running configuration stays")
-	d.log.waitFor(t, `unknown user "nosuchuser"`)
+	d.log.WaitFor(t, "problems: rejected, the running configuration stays")
+	d.log.WaitFor(t, `unknown user "nosuchuser"`)
 	time.Sleep(200 * time.Millisecond)
 	close(stop)
 	wg.Wait()
@@ -292,14 +292,14 @@ func TestFlood(t *testing.T) {
 	if v := d.metric(t, `tcpwrapd_limit_refusals_total{reason="source-rate",service="`+svc+`"}`); v < 100 {
 		t.Errorf("source-rate refusals: %v", v)
 	}
-	d.log.waitFor(t, "limit source-")
-	if n := len(d.log.matching("limit source-")); n > 2 {
-		t.Errorf("%d limit lines for one flood:\n%s", n, strings.Join(d.log.matching("limit"), "\n"))
+	d.log.WaitFor(t, "limit source-")
+	if n := len(d.log.Matching("limit source-")); n > 2 {
+		t.Errorf("%d limit lines for one flood:\n%s", n, strings.Join(d.log.Matching("limit"), "\n"))
 	}
-	if n := len(d.log.matching("127.0.0.2/32")); n > 0 {
+	if n := len(d.log.Matching("127.0.0.2/32")); n > 0 {
 		t.Error("127.0.0.2 was limited")
 	}
-	if n := len(d.log.matching("refused connect from 127.0.0.5")); n > 0 {
+	if n := len(d.log.Matching("refused connect from 127.0.0.5")); n > 0 {
 		t.Errorf("limit refusals logged as access refusals: %d", n)
 	}
 }

@@ -8,9 +8,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -22,10 +20,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"tcpwrap/internal/loopback"
 	"testing"
 	"time"
 
-	"tcpwrap/internal/oracle"
 	"tcpwrap/internal/rsyslogtest"
 	"tcpwrap/internal/tcpdtest"
 	"tcpwrap/superserver"
@@ -69,34 +67,13 @@ func binary(t testing.TB) string {
 }
 
 // freePorts returns n different ports free on addr a moment ago.
-func freePorts(t testing.TB, network, addr string, n int) []int {
-	t.Helper()
-	var ports []int
-	var closers []io.Closer
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
-	for range n {
-		if strings.HasPrefix(network, "udp") {
-			c, err := net.ListenPacket(network, net.JoinHostPort(addr, "0"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			closers = append(closers, c)
-			ports = append(ports, c.LocalAddr().(*net.UDPAddr).Port)
-			continue
-		}
-		l, err := net.Listen(network, net.JoinHostPort(addr, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		closers = append(closers, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
+// The clients of the tests.
+var (
+	freePorts    = loopback.FreePorts
+	exchange     = loopback.Exchange
+	mustExchange = loopback.MustExchange
+	fetch        = loopback.Fetch
+)
 
 // notifySocket receives what the daemon sends to $NOTIFY_SOCKET.
 type notifySocket struct {
@@ -159,76 +136,6 @@ func (n *notifySocket) waitFor(t testing.TB, text string, count int) []string {
 	}
 }
 
-// logSink records syslog datagrams, as /dev/log would get them.
-type logSink struct {
-	path string
-	mu   sync.Mutex
-	recs []oracle.Record
-}
-
-func newLogSink(t testing.TB) *logSink {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "tcpwrapd-log-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &logSink{path: filepath.Join(dir, "log")}
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: s.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(s.path, 0o666)
-	c.SetReadBuffer(8 << 20)
-	t.Cleanup(func() { c.Close() })
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			k, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			r := oracle.ParseRecord(buf[:k])
-			s.mu.Lock()
-			s.recs = append(s.recs, r)
-			s.mu.Unlock()
-		}
-	}()
-	return s
-}
-
-func (s *logSink) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, r := range s.recs {
-		out = append(out, r.String())
-	}
-	return out
-}
-
-func (s *logSink) matching(text string) []string {
-	var out []string
-	for _, l := range s.lines() {
-		if strings.Contains(l, text) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func (s *logSink) waitFor(t testing.TB, text string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for len(s.matching(text)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q; got:\n  %s", text, strings.Join(s.lines(), "\n  "))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // daemonSpec is one tcpwrapd to start.
 type daemonSpec struct {
 	conf        string // inetd.conf: {P0}.. ports, {DIR} the directory, {FAKE} the fake daemon
@@ -253,7 +160,7 @@ type runningDaemon struct {
 	dir     string
 	ports   []int
 	uports  []int
-	log     *logSink
+	log     *loopback.SyslogSink
 	notify  *notifySocket
 	stderr  *syncBuffer
 	metrics string
@@ -280,7 +187,7 @@ func (s *syncBuffer) String() string {
 
 func startDaemon(t testing.TB, spec daemonSpec) *runningDaemon {
 	t.Helper()
-	d := &runningDaemon{t: t, dir: t.TempDir(), log: newLogSink(t), stderr: &syncBuffer{}, waited: make(chan struct{}), spec: spec}
+	d := &runningDaemon{t: t, dir: t.TempDir(), log: loopback.NewSyslogSink(t), stderr: &syncBuffer{}, waited: make(chan struct{}), spec: spec}
 	os.Chmod(d.dir, 0o755)
 	d.notify = newNotifySocket(t, d.dir)
 	d.ports = freePorts(t, "tcp4", "127.0.0.1", spec.nports)
@@ -289,7 +196,7 @@ func startDaemon(t testing.TB, spec daemonSpec) *runningDaemon {
 	d.write("hosts.deny", spec.deny)
 	d.write("logging.conf", "syslog on\njson "+filepath.Join(d.dir, "records.jsonl")+"\n")
 	d.write("inetd.conf", spec.conf)
-	logSocket := d.log.path
+	logSocket := d.log.Path
 	if spec.rsyslog != nil {
 		logSocket = spec.rsyslog.UnixSocket()
 	}
@@ -327,7 +234,7 @@ func startDaemon(t testing.TB, spec daemonSpec) *runningDaemon {
 			<-d.waited
 		}
 		if t.Failed() {
-			lines := d.log.lines()
+			lines := d.log.Lines()
 			if len(lines) > 40 {
 				lines = append([]string{"..."}, lines[len(lines)-40:]...)
 			}
@@ -425,56 +332,6 @@ func (d *runningDaemon) metric(t testing.TB, name string) float64 {
 		}
 	}
 	return -1
-}
-
-// exchange connects from src to addr, sends send, half-closes and reads
-// until end of stream (a reset counts as the end).
-func exchange(src, addr, send string) (string, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	if src != "" {
-		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(src), 0))
-	}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	if send != "" {
-		if _, err := io.WriteString(c, send); err != nil {
-			return "", err
-		}
-	}
-	c.(*net.TCPConn).CloseWrite()
-	b, err := io.ReadAll(c)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		return string(b), err
-	}
-	return string(b), nil
-}
-
-// fetch connects from src to addr and reads until the service closes:
-// the service closes first, so that the TIME_WAIT states are the
-// server's and the client's ports do not run out over many connections.
-func fetch(src, addr string) (string, error) {
-	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(src), 0))}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	b, err := io.ReadAll(c)
-	return string(b), err
-}
-
-func mustExchange(t testing.TB, src, addr, send string) string {
-	t.Helper()
-	got, err := exchange(src, addr, send)
-	if err != nil {
-		t.Fatalf("%s -> %s: %v", src, addr, err)
-	}
-	return got
 }
 
 // datagram sends one datagram from src and returns the reply, if one

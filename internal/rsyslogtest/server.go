@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -447,4 +448,26 @@ func (s *Server) ClientTLSConfig(clientCert bool) *tls.Config {
 		c.Certificates = []tls.Certificate{s.pki.client}
 	}
 	return c
+}
+
+// WriteClientFiles writes the CA certificate, ClientCert's certificate
+// and its key as PEM files into dir (mode 0600), as a logging
+// configuration names them, and returns their paths.
+func (s *Server) WriteClientFiles(t testing.TB, dir string) (ca, cert, key string) {
+	t.Helper()
+	c := s.ClientCert()
+	k, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return write("ca.pem", s.CACertPEM()),
+		write("client.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})),
+		write("client.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k}))
 }

@@ -2,8 +2,6 @@ package tlsclient_test
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,27 +20,16 @@ import (
 func TestConfigFileTLS(t *testing.T) {
 	central := rsyslogtest.Start(t, rsyslogtest.WithClientAuth())
 	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	cert := central.ClientCert()
-	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := write("ca.pem", central.CACertPEM())
-	crt := write("client.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
-	k := write("client.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}))
-	conf := write("logging.conf", []byte(strings.Join([]string{
+	ca, crt, k := central.WriteClientFiles(t, dir)
+	conf := filepath.Join(dir, "logging.conf")
+	if err := os.WriteFile(conf, []byte(strings.Join([]string{
 		"syslog off",
 		"json off",
 		"remote tls " + central.TLSAddr() + " ca=" + ca + " cert=" + crt + " key=" + k,
 		"",
-	}, "\n")))
+	}, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tr, err := trail.OpenFile(conf)
 	if err != nil {
 		t.Fatal(err)
