@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"tcpwrap/internal/loopback"
 	"testing"
 	"time"
 
@@ -139,27 +140,7 @@ func TestFlood(t *testing.T) {
 		t.Fatal(w, err)
 	}
 	// 127.0.0.5 opens connections as fast as it can, from 8 goroutines.
-	stop := make(chan struct{})
-	var flood, floodServed atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				got, _ := exchange("127.0.0.5", h.addr(0), "")
-				flood.Add(1)
-				if got == "hi\n" {
-					floodServed.Add(1)
-				}
-			}
-		}()
-	}
+	stopFlood := loopback.Flood("127.0.0.5", h.addr(0), "hi\n", 8)
 	// Meanwhile 127.0.0.2 connects at a modest pace: every one served.
 	time.Sleep(200 * time.Millisecond)
 	for i := 0; i < 15; i++ {
@@ -168,11 +149,10 @@ func TestFlood(t *testing.T) {
 		}
 		time.Sleep(60 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	t.Logf("flood: %d connections, %d served", flood.Load(), floodServed.Load())
-	if flood.Load() < 100 || floodServed.Load() > 20+int64(2*20) {
-		t.Errorf("flood of %d connections, %d served: not limited", flood.Load(), floodServed.Load())
+	flood, floodServed := stopFlood()
+	t.Logf("flood: %d connections, %d served", flood, floodServed)
+	if flood < 100 || floodServed > 20+int64(2*20) {
+		t.Errorf("flood of %d connections, %d served: not limited", flood, floodServed)
 	}
 	// One log line per kind and interval, not one per refusal.
 	lines := h.log.Matching("limit source-")

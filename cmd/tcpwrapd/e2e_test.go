@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"tcpwrap/internal/loopback"
 	"testing"
 	"time"
 
@@ -254,27 +255,7 @@ func TestFlood(t *testing.T) {
 		args:  []string{"--source-rate", "20/s", "--source-max", "4"},
 		conf:  "127.0.0.1:{P0} stream tcp4 nowait root /usr/sbin/tcpd /bin/echo hi\n",
 		allow: "echo: ALL\n"})
-	stop := make(chan struct{})
-	var flood, served atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				got, _ := exchange("127.0.0.5", d.addr(0), "")
-				flood.Add(1)
-				if got == "hi\n" {
-					served.Add(1)
-				}
-			}
-		}()
-	}
+	stopFlood := loopback.Flood("127.0.0.5", d.addr(0), "hi\n", 8)
 	time.Sleep(300 * time.Millisecond)
 	for i := 0; i < 20; i++ {
 		if got, err := exchange("127.0.0.2", d.addr(0), ""); got != "hi\n" {
@@ -282,11 +263,10 @@ func TestFlood(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	t.Logf("flood from 127.0.0.5: %d connections, %d served", flood.Load(), served.Load())
-	if flood.Load() < 200 || served.Load() > 70 {
-		t.Errorf("flood of %d, %d served: not limited", flood.Load(), served.Load())
+	flood, served := stopFlood()
+	t.Logf("flood from 127.0.0.5: %d connections, %d served", flood, served)
+	if flood < 200 || served > 70 {
+		t.Errorf("flood of %d, %d served: not limited", flood, served)
 	}
 	svc := fmt.Sprintf("127.0.0.1:%d/tcp4", d.ports[0])
 	if v := d.metric(t, `tcpwrapd_limit_refusals_total{reason="source-rate",service="`+svc+`"}`); v < 100 {

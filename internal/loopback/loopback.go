@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -183,5 +184,37 @@ func (s *SyslogSink) WaitFor(t testing.TB, text string) []string {
 			t.Fatalf("no log line with %q; got:\n  %s", text, strings.Join(ls, "\n  "))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Flood opens connections from src to addr as fast as workers goroutines
+// can until stop is called; stop returns how many connections were made
+// and how many of them received want.
+func Flood(src, addr, want string, workers int) (stop func() (made, answered int64)) {
+	done := make(chan struct{})
+	var n, ok atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				got, _ := Exchange(src, addr, "")
+				n.Add(1)
+				if got == want {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	return func() (int64, int64) {
+		close(done)
+		wg.Wait()
+		return n.Load(), ok.Load()
 	}
 }
