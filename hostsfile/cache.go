@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"tcpwrap/access"
+	"tcpwrap/internal/rawfile"
 )
 
 // Cache keeps compiled snapshots of large tables in a directory, so that
@@ -322,16 +322,15 @@ func (c *Cache) mapFile(file string) ([]byte, identity, bool) {
 	if di, err := os.Stat(c.Dir); err != nil || !di.IsDir() || !private(di) {
 		return nil, identity{}, false
 	}
-	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	fd, fi, err := rawfile.Open(file, syscall.O_NOFOLLOW)
 	if err != nil {
 		return nil, identity{}, false
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || !private(fi) || fi.Size() < 40 || fi.Size() > 1<<31 {
+	defer syscall.Close(fd)
+	if !fi.Mode().IsRegular() || !private(fi) || fi.Size() < 40 || fi.Size() > 1<<31 {
 		return nil, identity{}, false
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, err := syscall.Mmap(fd, 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, identity{}, false
 	}
@@ -419,7 +418,7 @@ func (c *Cache) content(fsys access.FileSystem, path string, table bool) (bool, 
 	var data []byte
 	var err error
 	if table {
-		data, err = os.ReadFile(path)
+		data, err = rawfile.ReadFile(path)
 	} else {
 		data, err = fsys.ReadFile(path)
 	}
@@ -447,16 +446,7 @@ func (c *Cache) discard(file string, id identity) {
 // compile reads and compiles the table, recording the identity and hash
 // of everything it reads, and stores the snapshot.
 func (c *Cache) compile(file, path string, fsys access.FileSystem, made time.Time) (*access.Table, Outcome) {
-	f, err := os.Open(path)
-	if err != nil {
-		return ReadTable(path, fsys), Uncached
-	}
-	fi, err := f.Stat()
-	var data []byte
-	if err == nil {
-		data, err = readAll(f, fi.Size())
-	}
-	f.Close()
+	data, fi, err := rawfile.ReadFileInfo(path, 0)
 	if err != nil || !fi.Mode().IsRegular() {
 		return ReadTable(path, fsys), Uncached
 	}
@@ -479,23 +469,6 @@ func (c *Cache) compile(file, path string, fsys access.FileSystem, made time.Tim
 	}
 	c.store(file, appendHeader(nil, made.UnixNano(), recs), t.AppendSnapshot(nil))
 	return t, Compiled
-}
-
-func readAll(f *os.File, size int64) ([]byte, error) {
-	buf := make([]byte, 0, size+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-	}
 }
 
 // recordingFS remembers the identity and a hash of what each read

@@ -9,13 +9,14 @@ import (
 	"syscall"
 
 	"tcpwrap/access"
+	"tcpwrap/internal/rawfile"
 )
 
 // OS is the real file system, with paths taken as written (absolute, or
 // relative to the working directory).
 type OS struct{}
 
-func (OS) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
+func (OS) ReadFile(name string) ([]byte, error)  { return rawfile.ReadFile(name) }
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // Default table paths.
@@ -30,7 +31,7 @@ const (
 // that logs "cannot open PATH: ERROR" and counts as an error.
 func ReadTable(path string, fsys access.FileSystem) *access.Table {
 	opts := access.ParseOptions{Files: fsys, Zones: InterfaceExists}
-	data, err := os.ReadFile(path)
+	data, err := rawfile.ReadFile(path)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

@@ -2,15 +2,16 @@ package logconf
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 
 	"tcpwrap/audit/filelog"
+	"tcpwrap/internal/rawfile"
 )
 
 // Error is one mistake in a configuration file.
@@ -39,15 +40,21 @@ func Load(path string) (*Config, error) {
 }
 
 func load(path string, explicit bool) (*Config, error) {
-	f, err := os.Open(path)
+	// Read without an *os.File: tcpd reads this once per connection,
+	// and the first os.File of a process sets up the network poller.
+	data, err := rawfile.ReadFile(path)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Op == "read" {
+		// Opened but unreadable (a directory): an error at its line 1,
+		// as the parser reports a read error.
+		return nil, &Error{File: path, Line: 1, Msg: "read: " + err.Error()}
+	}
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return Default(), nil
 		}
 		return nil, err
 	}
-	defer f.Close()
-	return Parse(f, path)
+	return Parse(bytes.NewReader(data), path)
 }
 
 // Parse reads a configuration file; name is the file name for errors.
