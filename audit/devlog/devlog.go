@@ -8,11 +8,15 @@
 // What it deliberately does not do: fall back to the console or to
 // standard error (tcpd's standard error is the client's socket). Callers
 // get the error and choose another destination.
+//
+// The socket is a plain blocking descriptor driven with system calls, as
+// glibc's is, not a net.Conn: tcpd starts once per connection, and the
+// network poller a net.Conn sets up is a measurable share of its start-up.
 package devlog
 
 import (
 	"errors"
-	"net"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,7 +32,7 @@ const DefaultPath = "/dev/log"
 type Writer struct {
 	path   string
 	mu     sync.Mutex
-	conn   net.Conn
+	fd     int // -1: not connected
 	stream bool
 	buf    []byte
 }
@@ -39,21 +43,21 @@ func New(path string) *Writer {
 	if path == "" {
 		path = DefaultPath
 	}
-	return &Writer{path: path}
+	return &Writer{path: path, fd: -1}
 }
 
 // connect opens the socket: a datagram socket, or a stream socket when the
 // listener is one (EPROTOTYPE), as glibc's openlog does.
 func (w *Writer) connect() error {
-	c, err := net.Dial("unixgram", w.path)
+	fd, err := dial(w.path, syscall.SOCK_DGRAM)
 	if err == nil {
-		w.conn, w.stream = c, false
+		w.fd, w.stream = fd, false
 		return nil
 	}
 	if errors.Is(err, syscall.EPROTOTYPE) {
-		c, err2 := net.Dial("unix", w.path)
+		fd, err2 := dial(w.path, syscall.SOCK_STREAM)
 		if err2 == nil {
-			w.conn, w.stream = c, true
+			w.fd, w.stream = fd, true
 			return nil
 		}
 		return err2
@@ -61,12 +65,49 @@ func (w *Writer) connect() error {
 	return err
 }
 
+// dial connects a new Unix-domain socket of the type to path.
+func dial(path string, typ int) (int, error) {
+	fd, err := syscall.Socket(syscall.AF_UNIX, typ|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	for {
+		err = syscall.Connect(fd, &syscall.SockaddrUnix{Name: path})
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return -1, &os.PathError{Op: "connect", Path: path, Err: err}
+	}
+	return fd, nil
+}
+
+// write sends b whole: one datagram, or every byte on a stream.
+func (w *Writer) write(b []byte) error {
+	for len(b) > 0 {
+		n, err := syscall.Write(w.fd, b)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "write", Path: w.path, Err: err}
+		}
+		if !w.stream {
+			return nil
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
 // Available reports whether a syslog daemon accepts connections on the
 // socket now.
 func (w *Writer) Available() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.conn != nil {
+	if w.fd >= 0 {
 		return true
 	}
 	return w.connect() == nil
@@ -84,7 +125,7 @@ func (w *Writer) Write(m *audit.Message) error {
 func (w *Writer) send() error {
 	var err error
 	for try := 0; try < 2; try++ {
-		if w.conn == nil {
+		if w.fd < 0 {
 			if err = w.connect(); err != nil {
 				return err
 			}
@@ -93,13 +134,13 @@ func (w *Writer) send() error {
 		if w.stream {
 			b = append(b, 0)
 		}
-		if _, err = w.conn.Write(b); err == nil {
+		if err = w.write(b); err == nil {
 			return nil
 		}
 		// The daemon went away (or restarted): reconnect and try once
 		// more.
-		w.conn.Close()
-		w.conn = nil
+		syscall.Close(w.fd)
+		w.fd = -1
 	}
 	return err
 }
@@ -108,12 +149,15 @@ func (w *Writer) send() error {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.conn == nil {
+	if w.fd < 0 {
 		return nil
 	}
-	err := w.conn.Close()
-	w.conn = nil
-	return err
+	err := syscall.Close(w.fd)
+	w.fd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
 }
 
 // WriteRecord sends the message's decision record as one JSON object,
