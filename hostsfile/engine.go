@@ -1,15 +1,11 @@
 package hostsfile
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 
 	"tcpwrap/access"
 )
@@ -155,71 +151,10 @@ func (e *Engine) Reload() {
 // Reloads returns how many times the tables were recompiled since New.
 func (e *Engine) Reloads() int64 { return e.reloads.Load() }
 
-// Watch reloads the tables as soon as the file system reports a change to
-// one of their files (or to the directories holding them, so that files
-// replaced by rename are seen), until ctx is done. It returns the watcher's
-// error, or nil when ctx ends.
-func (e *Engine) Watch(ctx context.Context) error {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	watched := map[string]bool{}
-	watch := func() {
-		for _, p := range e.cur.Load().paths {
-			dir := filepath.Dir(p)
-			if !watched[dir] {
-				if err := w.Add(dir); err == nil {
-					watched[dir] = true
-				}
-			}
-		}
-	}
-	watch()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-w.Events:
-			if !ok {
-				return nil
-			}
-			if !e.cur.Load().involves(ev.Name) {
-				continue
-			}
-			if !e.cur.Load().current() {
-				e.Reload()
-				watch()
-			}
-		case err, ok := <-w.Errors:
-			if !ok {
-				return nil
-			}
-			if err != nil && !isOverflow(err) {
-				return err
-			}
-			// Events were lost: look at the files ourselves.
-			if !e.cur.Load().current() {
-				e.Reload()
-			}
-		}
-	}
-}
+// Files returns the files the tables in force were compiled from: the
+// two tables and every /file they name. Package hostswatch watches them.
+func (e *Engine) Files() []string { return append([]string(nil), e.cur.Load().paths...) }
 
-func (s *snapshot) involves(name string) bool {
-	for _, p := range s.paths {
-		if filepath.Clean(p) == filepath.Clean(name) || sameFile(p, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func sameFile(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
-}
-
-func isOverflow(err error) bool { return err == fsnotify.ErrEventOverflow }
+// Stale reports whether one of the files the tables in force were
+// compiled from has changed since (Reload would compile something new).
+func (e *Engine) Stale() bool { return !e.cur.Load().current() }

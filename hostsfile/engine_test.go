@@ -1,7 +1,6 @@
 package hostsfile_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -84,27 +83,6 @@ func TestEngineReloadsFileLists(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	if d := e.Check(req("192.0.2.7"), access.Hooks{}); d.Verdict != access.Denied {
 		t.Fatalf("after adding to the list: %v", d.Verdict)
-	}
-}
-
-func TestEngineWatch(t *testing.T) {
-	dir := t.TempDir()
-	allow, deny := filepath.Join(dir, "hosts.allow"), filepath.Join(dir, "hosts.deny")
-	write(t, allow, "")
-	write(t, deny, "")
-	e := hostsfile.New(hostsfile.Config{Allow: allow, Deny: deny, Interval: -1})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- e.Watch(ctx) }()
-	defer func() { cancel(); <-done }()
-	time.Sleep(50 * time.Millisecond) // let the watcher start
-	write(t, deny, "ALL: 192.0.2.1\n")
-	deadline := time.Now().Add(5 * time.Second)
-	for e.Check(req("192.0.2.1"), access.Hooks{}).Verdict != access.Denied {
-		if time.Now().After(deadline) {
-			t.Fatal("the watcher did not pick up the change within 5 s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

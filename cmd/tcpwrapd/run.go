@@ -22,6 +22,7 @@ import (
 	"tcpwrap/audit/logconf"
 	"tcpwrap/audit/trail"
 	"tcpwrap/hostsfile"
+	"tcpwrap/hostsfile/hostswatch"
 	"tcpwrap/ident"
 	"tcpwrap/inetconf"
 	"tcpwrap/limits"
@@ -266,7 +267,7 @@ func (d *daemon) loop() int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
-		if err := d.engine.Watch(ctx); err != nil {
+		if err := hostswatch.Watch(ctx, d.engine); err != nil {
 			d.log(audit.ErrorPriority, "warning: not watching the tables (they are checked every second instead): %v", err)
 		}
 	}()
