@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -76,6 +77,10 @@ func (x *executor) apply(actions []access.Action) (credentials, string) {
 		case options.Umask:
 			unix.Umask(a.Number)
 		case options.Nice:
+			// setpriority(PRIO_PROCESS, 0) changes the calling thread
+			// only: stay on this one from here to the exec, so that the
+			// daemon (or twist command) inherits what was set.
+			runtime.LockOSThread()
 			if err := unix.Setpriority(unix.PRIO_PROCESS, 0, currentNice()+a.Number); err != nil {
 				x.log(audit.ErrorPriority, fmt.Sprintf("warning: nice(%d): %s", a.Number, access.Strerror(err)))
 			}

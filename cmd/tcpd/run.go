@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -195,11 +196,34 @@ func run(args []string, e *env) int {
 // closeCtx bounds how long tcpd waits for remote log hosts before it runs
 // the daemon; what is not delivered by then stays in the spool.
 func closeCtx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	// The process execs or exits right after; the timer's goroutine goes
-	// with it. Cancel once the deadline has passed anyway.
-	time.AfterFunc(2*time.Second, cancel)
-	return ctx
+	return &deadlineCtx{deadline: time.Now().Add(2 * time.Second)}
+}
+
+// deadlineCtx is context.WithTimeout without its up-front cost: the timer
+// (and the channel) exist only if something waits on Done. With only
+// local destinations nothing does, and tcpd execs the daemon right after.
+type deadlineCtx struct {
+	deadline time.Time
+	once     sync.Once
+	done     chan struct{}
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *deadlineCtx) Value(any) any               { return nil }
+
+func (c *deadlineCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		c.done = make(chan struct{})
+		time.AfterFunc(time.Until(c.deadline), func() { close(c.done) })
+	})
+	return c.done
+}
+
+func (c *deadlineCtx) Err() error {
+	if time.Now().Before(c.deadline) {
+		return nil
+	}
+	return context.DeadlineExceeded
 }
 
 type identLookup struct{}
