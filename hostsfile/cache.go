@@ -61,8 +61,12 @@ type Cache struct {
 	now func() time.Time // for tests; nil means time.Now
 }
 
-// DefaultMinSize: below this, compiling is as fast as loading.
-const DefaultMinSize = 64 << 10
+// DefaultMinSize: below this, compiling is as fast as loading. Measured
+// per tcpd start (bench harness, 2 cores): a 100-line (1.5 KB) hosts.deny
+// cost 2.10 ms from its snapshot and 2.31 ms compiled, 1,000 lines 2.1-2.2
+// against 2.4-2.7 ms, 4,000 lines 2.1-2.5 against 3.8-4.0 ms; a table of
+// comments only is as cheap either way.
+const DefaultMinSize = 1 << 10
 
 // DefaultSettle covers the coarsest timestamps of common file systems
 // (whole seconds) and the kernel's coarse clock behind them.
