@@ -51,10 +51,12 @@ func appendLine(dst []byte, s string, max int) []byte {
 	return dst
 }
 
-// Append5424 appends the message in the RFC 5424 form with the decision
-// record as structured data (when there is one), without framing: "<PRI>1
-// TIMESTAMP HOST APP PROCID MSGID [SD] MSG". hostname is used when the
-// message has none.
+// Append5424 appends the message in the RFC 5424 form with its record
+// as structured data (when there is one), without framing: "<PRI>1
+// TIMESTAMP HOST APP PROCID MSGID [SD] MSG". A decision record has MSGID
+// "decision" and SD-ID SDID, a session-end record MSGID "session-end"
+// and SD-ID SessionSDID; a message without a record has neither ("- -").
+// hostname is used when the message has none.
 func (m *Message) Append5424(dst []byte, hostname string) []byte {
 	dst = append(dst, '<')
 	dst = strconv.AppendInt(dst, int64(m.Priority.PRI()), 10)
@@ -74,10 +76,14 @@ func (m *Message) Append5424(dst []byte, hostname string) []byte {
 	} else {
 		dst = append(dst, '-')
 	}
-	if m.Record != nil {
-		dst = append(dst, " decision "...)
+	switch {
+	case m.Record != nil && m.Record.Session != nil:
+		dst = append(dst, " "+EventSessionEnd+" "...)
+		dst = m.Record.Session.appendSD(dst)
+	case m.Record != nil:
+		dst = append(dst, " "+EventDecision+" "...)
 		dst = m.Record.appendSD(dst)
-	} else {
+	default:
 		dst = append(dst, " - -"...)
 	}
 	if m.Text != "" {
@@ -105,27 +111,11 @@ func appendHeaderField(dst []byte, s string, max int) []byte {
 	return dst
 }
 
-// appendSD writes the record as one SD-ELEMENT.
+// appendSD writes the decision record as one SD-ELEMENT.
 func (r *Record) appendSD(dst []byte) []byte {
 	dst = append(dst, '[')
 	dst = append(dst, SDID...)
-	param := func(name, value string, max int) {
-		dst = append(dst, ' ')
-		dst = append(dst, name...)
-		dst = append(dst, '=', '"')
-		if plain(value, max) {
-			dst = append(dst, value...)
-			dst = append(dst, '"')
-			return
-		}
-		for _, c := range appendClean(nil, value, max) {
-			if c == '"' || c == '\\' || c == ']' {
-				dst = append(dst, '\\')
-			}
-			dst = append(dst, c)
-		}
-		dst = append(dst, '"')
-	}
+	param := func(name, value string, max int) { dst = appendSDParam(dst, name, value, max) }
 	param("verdict", r.Verdict, MaxName)
 	if r.Reason != "" {
 		param("reason", r.Reason, MaxName)
@@ -163,4 +153,24 @@ func (r *Record) appendSD(dst []byte) []byte {
 		param("pid", strconv.Itoa(r.PID), MaxName)
 	}
 	return append(dst, ']')
+}
+
+// appendSDParam writes ` NAME="VALUE"`, the value cleaned (see
+// appendClean) and cut to max bytes, with '"', '\\' and ']' escaped as RFC
+// 5424 wants.
+func appendSDParam(dst []byte, name, value string, max int) []byte {
+	dst = append(dst, ' ')
+	dst = append(dst, name...)
+	dst = append(dst, '=', '"')
+	if plain(value, max) {
+		dst = append(dst, value...)
+		return append(dst, '"')
+	}
+	for _, c := range appendClean(nil, value, max) {
+		if c == '"' || c == '\\' || c == ']' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '"')
 }

@@ -81,8 +81,9 @@ func (p Priority) String() string { return p.Facility.String() + "." + p.Severit
 //
 // Text is the classic one-line message, exactly as tcpd logs it (for
 // example "connect from 192.0.2.7 (192.0.2.7)"). Record, when not nil, is
-// the structured decision record the message is about; destinations that
-// write structured data (JSON lines, RFC 5424 structured data) use it.
+// the structured record the message is about, a decision or (with
+// Record.Session) a session's end; destinations that write structured
+// data (JSON lines, RFC 5424 structured data) use it.
 type Message struct {
 	Time     time.Time
 	Priority Priority

@@ -22,6 +22,11 @@ type RuleRef struct {
 // Record is the structured account of one decision: what was asked, what
 // was decided and why. Every string in it may come from the network (host
 // names, ident user names) and is escaped by the encoders.
+//
+// A Record whose Session is not nil is a session-end record instead (see
+// SessionRecord): its encoders write Session and ignore every other
+// field. That is how a Message carries either kind to the structured
+// destinations, which write whatever Message.Record holds.
 type Record struct {
 	Time    time.Time
 	Verdict string // "granted", "denied" or "delegated"
@@ -39,6 +44,8 @@ type Record struct {
 	Options      []string // the options carried out, "keyword value"
 	Latency      time.Duration
 	PID          int
+	// Session, when not nil, makes this the record of a session's end.
+	Session *SessionRecord
 }
 
 // Length bounds for untrusted strings in records (in bytes, before
@@ -128,7 +135,12 @@ func appendJSONString(dst []byte, s string, max int) []byte {
 }
 
 // AppendJSON appends the record as one line of JSON, ending in a newline.
+// A decision has no "event" member; a session-end record is written by
+// SessionRecord.AppendJSON, with "event":"session-end".
 func (r *Record) AppendJSON(dst []byte) []byte {
+	if r.Session != nil {
+		return r.Session.AppendJSON(dst)
+	}
 	dst = append(dst, `{"time":"`...)
 	dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
 	dst = append(dst, `","verdict":`...)

@@ -109,9 +109,15 @@
 // # Logging
 //
 // Decisions and tcpd's lines go to Config.Trail as tcpd writes them. The
-// end of every session goes to the trail's structured destinations as a
-// line of key=value words (SessionEnd.Text), and to the classic ones too
-// with Config.ClassicSessionEnds. The super-server's own messages
+// end of every session goes to the trail's structured destinations (the
+// JSON-lines file, remote log hosts, syslog-structured) as a structured
+// record, audit.SessionRecord (SessionEnd.Record): service, daemon, kind,
+// client, server, start, duration, the program's PID and exit status (a
+// code or a signal), the bytes each way of built-ins and redirect
+// services, and the error if there was one. With
+// Config.ClassicSessionEnds it also goes to the classic destinations, as
+// a line of key=value words (SessionEnd.Text); without, syslog sees only
+// what tcpd would log. The super-server's own messages
 // (listeners, limit refusals, accept errors) are logged under
 // Config.Name. Config.Observer hears about every decision, refusal and
 // session, for metrics.

@@ -29,7 +29,10 @@ type Policy interface {
 type Trail interface {
 	Decision(now time.Time, c audit.Classic, f *access.Facts, d *access.Decision, latency time.Duration)
 	Log(m *audit.Message)
-	Record(m *audit.Message)
+	// SessionEnd takes a session-end record (a message made by
+	// audit.SessionRecord.Message) to the structured destinations, and
+	// its text line to the classic ones too when classic is true.
+	SessionEnd(m *audit.Message, classic bool)
 }
 
 // Clock gives the time.
@@ -129,9 +132,11 @@ type Config struct {
 	// RetryInterval is how often a listener that could not be opened
 	// is tried again; zero means 10 seconds.
 	RetryInterval time.Duration
-	// ClassicSessionEnds also writes the session end lines to the
-	// classic (syslog) destination, as xinetd's log_on_exit does; they
-	// always go to the structured destinations.
+	// ClassicSessionEnds also writes the session ends to the classic
+	// (syslog) destination, as a line of key=value words
+	// (SessionEnd.Text), as xinetd's log_on_exit does. They always go
+	// to the structured destinations, as structured records
+	// (audit.SessionRecord).
 	ClassicSessionEnds bool
 }
 

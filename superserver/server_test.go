@@ -93,8 +93,8 @@ func TestProgram(t *testing.T) {
 		t.Errorf("script session end %+v", e)
 	}
 	// The session end is in the structured trail.
-	waitFileContains(t, h.json, fmt.Sprintf("session end: service=127.0.0.1:%d/tcp4 kind=program client=127.0.0.3:", h.ports[2]))
-	waitFileContains(t, h.json, "status=exit:3")
+	waitFileContains(t, h.json, fmt.Sprintf(`"event":"session-end","service":"127.0.0.1:%d/tcp4","kind":"program","server":{"addr":"127.0.0.1","port":%d},"client":{"addr":"127.0.0.3",`, h.ports[2], h.ports[2]))
+	waitFileContains(t, h.json, `"exit":{"exited":true,"code":3}}`)
 }
 
 func waitFileContains(t *testing.T, path, text string) {
@@ -440,8 +440,8 @@ func TestRedirect(t *testing.T) {
 		t.Errorf("session end %+v", e)
 	}
 	h.log.WaitFor(t, "[daemon.info] fwd[PID]: connect from 127.0.0.1 (127.0.0.1)")
-	waitFileContains(t, h.json, "kind=redirect client=127.0.0.1:")
-	waitFileContains(t, h.json, " in=11 out=26")
+	waitFileContains(t, h.json, `"daemon":"fwd","kind":"redirect","server":{"addr":"127.0.0.1",`)
+	waitFileContains(t, h.json, `"bytes_in":11,"bytes_out":26}`)
 	// Refused: the target never hears of it.
 	if got := mustExchange(t, "127.0.0.2", h.addr(0), "x"); got != "" {
 		t.Errorf("refused client got %q", got)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"net/netip"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,51 +32,43 @@ type SessionEnd struct {
 	Err string
 }
 
-// Text is the session end as one log line of key=value words:
+// Text is the session end as one log line of key=value words
+// (audit.SessionRecord.Text):
 //
 //	session end: service=ssh/tcp kind=redirect client=192.0.2.7:40000 duration=1.204s in=1020 out=34567
-func (e *SessionEnd) Text() string {
-	var b strings.Builder
-	b.WriteString("session end: service=")
-	b.WriteString(e.Service)
-	if e.Daemon != "" {
-		b.WriteString(" daemon=")
-		b.WriteString(e.Daemon)
-	}
-	b.WriteString(" kind=")
-	b.WriteString(e.Kind)
-	if e.Client.IsValid() {
-		b.WriteString(" client=")
-		b.WriteString(e.Client.String())
-	}
-	if e.PID != 0 {
-		b.WriteString(" pid=")
-		b.WriteString(strconv.Itoa(e.PID))
+func (e *SessionEnd) Text() string { return e.Record().Text() }
+
+// Record returns the structured record of the session end, as it goes to
+// the audit trail; its Time is Start plus Duration. Built-ins and
+// redirect services count their bytes (BytesCounted); a program's PID
+// and Status become the record's PID and Exit.
+func (e *SessionEnd) Record() *audit.SessionRecord {
+	r := &audit.SessionRecord{
+		Time:         e.Start.Add(e.Duration),
+		Service:      e.Service,
+		Daemon:       e.Daemon,
+		Kind:         e.Kind,
+		Client:       endpoint(e.Client),
+		Server:       endpoint(e.Server),
+		Start:        e.Start,
+		Duration:     e.Duration,
+		PID:          e.PID,
+		BytesCounted: e.Kind == "redirect" || e.Kind == "builtin",
+		BytesIn:      e.BytesIn,
+		BytesOut:     e.BytesOut,
+		Err:          e.Err,
 	}
 	if e.Status != nil {
-		b.WriteString(" status=")
-		if e.Status.Exited {
-			b.WriteString("exit:")
-			b.WriteString(strconv.Itoa(e.Status.Code))
-		} else {
-			b.WriteString("signal:")
-			b.WriteString(strconv.Itoa(int(e.Status.Signal)))
-		}
+		r.Exit = &audit.ExitStatus{Exited: e.Status.Exited, Code: e.Status.Code, Signal: e.Status.Signal}
 	}
-	b.WriteString(" duration=")
-	b.WriteString(strconv.FormatFloat(e.Duration.Seconds(), 'f', 3, 64))
-	b.WriteString("s")
-	if e.Kind == "redirect" {
-		b.WriteString(" in=")
-		b.WriteString(strconv.FormatInt(e.BytesIn, 10))
-		b.WriteString(" out=")
-		b.WriteString(strconv.FormatInt(e.BytesOut, 10))
+	return r
+}
+
+func endpoint(a netip.AddrPort) audit.Endpoint {
+	if !a.IsValid() {
+		return audit.Endpoint{}
 	}
-	if e.Err != "" {
-		b.WriteString(" error=")
-		b.WriteString(strconv.Quote(e.Err))
-	}
-	return b.String()
+	return audit.Endpoint{Addr: a.Addr().String(), Port: int(a.Port())}
 }
 
 // endSession records e and tells the observer.
@@ -89,12 +79,8 @@ func (s *Server) endSession(e *SessionEnd) {
 		if app == "" {
 			app = s.name
 		}
-		m := &audit.Message{Time: s.now(), Priority: audit.Priority{Facility: audit.Daemon, Severity: audit.Info},
-			AppName: app, PID: s.pid, Text: e.Text()}
-		s.cfg.Trail.Record(m)
-		if s.cfg.ClassicSessionEnds {
-			s.cfg.Trail.Log(m)
-		}
+		m := e.Record().Message(audit.Priority{Facility: audit.Daemon, Severity: audit.Info}, app, s.pid)
+		s.cfg.Trail.SessionEnd(m, s.cfg.ClassicSessionEnds)
 	}
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.SessionEnd(e)

@@ -224,8 +224,8 @@ func (t *Trail) fallbackWrite(m *audit.Message) {
 	}
 }
 
-// Record sends a decision record (with its classic line as text) to the
-// structured destinations.
+// Record sends a record (a decision, or a session end: see SessionEnd),
+// with its classic line as text, to the structured destinations.
 func (t *Trail) Record(m *audit.Message) {
 	if t.json != nil {
 		t.fail(t.json.Write(m))

@@ -158,8 +158,8 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("records", func(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(d.dir, "records.jsonl"))
 		for _, want := range []string{`"verdict":"granted","reason":"allow-table","daemon":"echo"`,
-			"session end: service=" + fmt.Sprintf("127.0.0.1:%d/tcp4 daemon=fwd kind=redirect", d.ports[3]),
-			"status=exit:0"} {
+			fmt.Sprintf(`"event":"session-end","service":"127.0.0.1:%d/tcp4","daemon":"fwd","kind":"redirect"`, d.ports[3]),
+			`"exit":{"exited":true,"code":0}`} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("the records have no %q", want)
 			}

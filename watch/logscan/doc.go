@@ -1,6 +1,8 @@
 // Package logscan is tcpdwatch's input side: it reads the audit trail
 // (syslog files, JSON-lines files, syslog messages from the network)
-// and turns the lines that are ours to parse into watch.Events.
+// and turns the lines that are ours to parse into watch.Events. Session-end
+// records (tcpwrapd's, "event":"session-end") are passed over, as lines
+// that are not ours are.
 //
 //   - Scan reads an io.Reader to its end: a log file, a rotated one, a
 //     pipe. It is allocation-light and its memory does not grow with the

@@ -21,6 +21,8 @@ func addSeeds(f *testing.F) {
 		`Nov 27 05:48:56 gate tcpwrap[9]: {"time":"2026-11-27T05:48:56.000001Z","verdict":"denied","daemon":"in.fake","client":{"addr":"127.0.0.2","port":5},"pid":77}`,
 		"Nov 27 05:48:56 gate in.fingerd[1]: refused connect from evil (198.51.100.66) (192.0.2.7)",
 		"<28>Nov 27 05:48:56 in.fingerd[2817]: refused connect from 192.0.2.7 (192.0.2.7)",
+		`<30>1 2026-11-27T05:48:56Z gate in.fake 4242 session-end [tcpwrap-session@32473 service="127.0.0.1:7000/tcp4" kind="program" client="192.0.2.7" pid="4243" exited="true" exit_code="3"] session end: service=127.0.0.1:7000/tcp4 kind=program`,
+		`Nov 27 05:48:56 gate tcpwrap[4242]: {"time":"2026-11-27T05:48:56Z","event":"session-end","service":"s","kind":"redirect","client":{"addr":"192.0.2.7","port":1},"duration_s":0.5,"bytes_in":1,"bytes_out":2}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -82,6 +84,8 @@ func FuzzRecord(f *testing.F) {
 	f.Add([]byte(`{"time":"2026-11-27T04:05:06.789012Z","verdict":"granted","reason":"allow-table","daemon":"in.fake","server":{"addr":"127.0.0.1","port":79},"client":{"addr":"127.0.0.1","port":40000},"rule":{"file":"/etc/hosts.allow","line":1,"text":"x"},"options":["spawn echo 127.0.0.1"],"latency_us":1.500,"pid":42}`))
 	f.Add([]byte(`{"time":"2026-11-27T04:05:06Z","verdict":"denied","daemon":"s\u00e9\"\\","client":{"addr":"::1"},"client_name":"a\ud83d\ude00","name_verified":true,"user":"\/x"}`))
 	f.Add([]byte(`{"time":"2026-11-27T04:05:06Z","verdict":"denied","daemon":"x","extra":[1,{"a":null},true,-0.5e+3]}`))
+	f.Add([]byte(`{"time":"2026-11-27T04:05:06.814012Z","event":"session-end","service":"127.0.0.1:7000/tcp4","daemon":"in.fake","kind":"program","client":{"addr":"192.0.2.7","port":40000},"duration_s":0.025000,"pid":4243,"exit":{"exited":true,"code":3}}`))
+	f.Add([]byte(`{"time":"2026-11-27T04:05:06Z","event":"decision","verdict":"denied","daemon":"x","client":{"addr":"::1"}}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		ev, st := newParser(parse.Config{}).Record(line)
 		checkEvent(t, line, ev, st)
@@ -99,7 +103,9 @@ func FuzzRecord(f *testing.F) {
 		if m["daemon"] != ev.Daemon {
 			t.Fatalf("%q: daemon %q, encoding/json says %q", line, ev.Daemon, m["daemon"])
 		}
-		if c, ok := m["client"].(map[string]any); ok && c["addr"] != nil {
+		// An empty address is what audit writes when it knows only the
+		// port: no address.
+		if c, ok := m["client"].(map[string]any); ok && c["addr"] != nil && c["addr"] != "" {
 			a, err := netip.ParseAddr(c["addr"].(string))
 			if err != nil || a.WithZone("").Unmap() != ev.Addr {
 				t.Fatalf("%q: address %v, encoding/json says %q", line, ev.Addr, c["addr"])
@@ -107,6 +113,10 @@ func FuzzRecord(f *testing.F) {
 		}
 		if u, _ := m["user"].(string); u != ev.User {
 			t.Fatalf("%q: user %q, encoding/json says %q", line, ev.User, u)
+		}
+		// Only a decision makes an Event: a session end never does.
+		if e, ok := m["event"]; ok && e != "decision" {
+			t.Fatalf("%q: an Event from a record whose event is %v", line, e)
 		}
 	})
 }

@@ -25,6 +25,18 @@ import (
 // one reader and what we logged to another) and a client address that
 // is not numeric. Members it does not know are skipped, so that records
 // may grow.
+//
+// Decision records have no "event" member (or "event":"decision"). A
+// record with another event is about something else and is NotOurs:
+// tcpwrapd's session-end records (audit.SessionRecord.AppendJSON),
+//
+//	{"time":"2026-11-27T05:48:57.327000Z","event":"session-end",
+//	 "service":"127.0.0.1:2222/tcp4","daemon":"sshd","kind":"redirect",
+//	 "client":{"addr":"192.0.2.7","port":40000},...,
+//	 "duration_s":1.204000,"bytes_in":1020,"bytes_out":34567}
+//
+// are neither grants nor refusals. A record with an event that is not
+// a decision but with a verdict is Malformed: we never write one.
 
 // jsonMaxDepth bounds the nesting of skipped values.
 const jsonMaxDepth = 16
@@ -44,6 +56,7 @@ const (
 	seenOptions
 	seenLatency
 	seenPID
+	seenEvent
 )
 
 type jsonScanner struct {
@@ -342,7 +355,7 @@ func (s *jsonScanner) object(member func(name []byte) bool) bool {
 type jsonRecord struct {
 	s                                   jsonScanner
 	seen                                int
-	stamp, verdict, daemon              []byte
+	stamp, verdict, daemon, event       []byte
 	clientAddr, clientName, user, rfile []byte
 	nameVerified, hasRuleLine, message  bool
 	rline, pid                          int
@@ -391,6 +404,8 @@ func (r *jsonRecord) member(name []byte) bool {
 		return r.strMember(&r.stamp, &r.seen, seenTime)
 	case "verdict":
 		return r.strMember(&r.verdict, &r.seen, seenVerdict)
+	case "event":
+		return r.strMember(&r.event, &r.seen, seenEvent)
 	case "daemon":
 		return r.strMember(&r.daemon, &r.seen, seenDaemon)
 	case "client_name":
@@ -459,12 +474,19 @@ func (r *jsonRecord) ruleMember(name []byte) bool {
 func (p *Parser) record(ev *watch.Event, b []byte) Status {
 	r := &p.rec
 	*r = jsonRecord{s: jsonScanner{b: b, buf: r.s.buf[:0]},
-		stamp: r.stamp[:0], verdict: r.verdict[:0], daemon: r.daemon[:0],
+		stamp: r.stamp[:0], verdict: r.verdict[:0], daemon: r.daemon[:0], event: r.event[:0],
 		clientAddr: r.clientAddr[:0], clientName: r.clientName[:0], user: r.user[:0], rfile: r.rfile[:0]}
 	ok := r.s.object(r.member)
 	r.s.ws()
 	if !ok || r.s.i != len(b) {
 		return Malformed
+	}
+	if r.seen&seenEvent != 0 && string(r.event) != decisionMsgID {
+		// A session end (or a kind of record to come): no decision.
+		if r.seen&seenVerdict != 0 {
+			return Malformed
+		}
+		return NotOurs
 	}
 	const required = seenTime | seenVerdict | seenDaemon
 	if r.seen&required != required {

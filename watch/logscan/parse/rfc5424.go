@@ -10,8 +10,14 @@ import (
 // SDID is the structured-data ID of our decision records (audit.SDID).
 const SDID = "tcpwrap@32473"
 
-// decisionMsgID is the MSGID our RFC 5424 decision records carry.
+// decisionMsgID is the MSGID our RFC 5424 decision records carry (and
+// the "event" a JSON decision record may carry).
 const decisionMsgID = "decision"
+
+// SessionSDID is the structured-data ID of tcpwrapd's session-end records
+// (audit.SessionSDID). Messages with it are NotOurs: a session's end is
+// no decision.
+const SessionSDID = "tcpwrap-session@32473"
 
 var bom = []byte("\xef\xbb\xbf")
 
@@ -36,7 +42,8 @@ func recordVerdict(b []byte) (watch.Verdict, bool) {
 //
 // A message with our SD-ID (as audit.Message.Append5424 writes it) is a
 // decision record: the Event comes from its parameters and the message
-// text is ignored. Any other message is read as a classic line with
+// text is ignored. A message with the SD-ID of session-end records is
+// NotOurs, its text ignored too (Malformed if it also has a decision's). Any other message is read as a classic line with
 // APP-NAME as the program and PROCID as its PID (Debian's tcpd's lines,
 // relayed by a syslog daemon as RFC 5424).
 func (p *Parser) rfc5424(ev *watch.Event, b []byte) Status {
@@ -64,7 +71,18 @@ func (p *Parser) rfc5424(ev *watch.Event, b []byte) Status {
 		return NotOurs
 	}
 	var st Status
+	_, session, ok := findSD(sd, SessionSDID)
+	if !ok {
+		return NotOurs
+	}
 	if elem, found, ok := findSD(sd, SDID); !ok {
+		return NotOurs
+	} else if session {
+		// A session end: no decision, whatever its text says. With a
+		// decision element as well, it is none of ours.
+		if found && p.daemonOK(app) {
+			return Malformed
+		}
 		return NotOurs
 	} else if found {
 		if !p.daemonOK(app) {
