@@ -1,9 +1,13 @@
 package superserver_test
 
 import (
+	"fmt"
+	"io"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tcpwrap/limits"
 	"tcpwrap/superserver"
@@ -55,36 +59,88 @@ func itoa3(n int) string {
 	return d[n/100:n/100+1] + d[n/10%10:n/10%10+1] + d[n%10:n%10+1]
 }
 
-// BenchmarkRedirect times whole connections through a redirect service
-// (checked) to a target that answers and closes.
+// BenchmarkRedirect times whole connections through a checked redirect
+// service, with the target answering in different ways: "answer" is the
+// target of bench/superserver-compare (it writes three bytes and
+// closes), "request" has the client speak first and half-close, and the
+// 1 MiB transfers (each way) report their throughput.
 func BenchmarkRedirect(b *testing.B) {
-	target, err := net.Listen("tcp4", "127.0.0.1:0")
+	const mib = 1 << 20
+	big := pattern(mib)
+	cases := []struct {
+		name  string
+		serve func(c *net.TCPConn)
+		send  []byte // what the client sends before it half-closes
+		want  int    // the bytes the client must read
+		bytes int64  // for b.SetBytes
+	}{
+		{"answer", func(c *net.TCPConn) { c.Write([]byte("hi\n")) }, nil, 3, 0},
+		{"request", func(c *net.TCPConn) {
+			b, _ := io.ReadAll(c)
+			c.Write(b)
+		}, big[:64], 64, 0},
+		{"download-1MiB", func(c *net.TCPConn) { c.Write(big) }, nil, mib, mib},
+		{"upload-1MiB", func(c *net.TCPConn) {
+			n, _ := io.Copy(io.Discard, c)
+			fmt.Fprint(c, n)
+		}, big, len(strconv.Itoa(mib)), mib},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			tg := newTarget(b, tc.serve)
+			h := redirectTo(b, setup{limits: &limits.Config{Source: limits.SourceLimits{Max: 1000}}}, tg.addr())
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for {
+					select {
+					case <-h.obs.ended:
+					case <-stop:
+						return
+					}
+				}
+			}()
+			b.SetBytes(tc.bytes)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				buf := make([]byte, 64<<10)
+				for pb.Next() {
+					if n, err := roundTrip(h.addr(0), tc.send, buf); err != nil || n != tc.want {
+						b.Errorf("read %d bytes, want %d: %v", n, tc.want, err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// roundTrip connects to addr, sends send and half-closes (if send is not
+// nil; else it only reads, as bench/superserver-compare's client does),
+// and reads until the end of stream; it returns the number of bytes
+// read.
+func roundTrip(addr string, send, buf []byte) (int, error) {
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		b.Fatal(err)
+		return 0, err
 	}
-	defer target.Close()
-	go func() {
-		for {
-			c, err := target.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("hi\n"))
-			c.Close()
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if send != nil {
+		if _, err := c.Write(send); err != nil {
+			return 0, err
 		}
-	}()
-	h := start(b, setup{nports: 1, limits: &limits.Config{Source: limits.SourceLimits{Max: 1000}}})
-	conf := "127.0.0.1:{P0} stream tcp4 nowait root redirect fwd " + target.Addr().String() + "\n"
-	if w, err := h.load(conf, true); err != nil {
-		b.Fatal(w, err)
+		c.(*net.TCPConn).CloseWrite()
 	}
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if got, err := fetch("127.0.0.1", h.addr(0)); err != nil || got != "hi\n" {
-				b.Errorf("%q %v", got, err)
-				return
-			}
+	total := 0
+	for {
+		n, err := c.Read(buf)
+		total += n
+		if err == io.EOF {
+			return total, nil
 		}
-	})
+		if err != nil {
+			return total, err
+		}
+	}
 }

@@ -36,7 +36,7 @@ func (s *Server) serveConn(l *listener, c net.Conn) {
 		return
 	}
 	r.rc, _ = sc.SyscallConn()
-	st := s.baseState(r)
+	var st *state
 	if sv.daemon != "" {
 		var v verdict
 		if st, v = s.check(r); v != granted {
@@ -46,6 +46,11 @@ func (s *Server) serveConn(l *listener, c net.Conn) {
 	}
 	switch sv.kind {
 	case kindProgram:
+		if st == nil {
+			// Only programs have a state (an environment, a mask,
+			// credentials): built-ins and redirects need none.
+			st = s.baseState(r)
+		}
 		p := &procSpec{path: sv.path, argv: sv.argv, env: st.env, umask: st.umask, nice: st.nice, cred: st.cred, rlimits: s.cfg.Rlimits}
 		s.runProcess(r, p, "program", s.execFailed(sv), nil)
 	case kindBuiltin:
