@@ -3,6 +3,7 @@ package audit
 import (
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"tcpwrap/access"
@@ -89,6 +90,10 @@ func Verdict(d *access.Decision) string {
 	return d.Verdict.String()
 }
 
+// pid is the process ID, asked of the kernel once: a Go program does not
+// fork without exec, so it never changes.
+var pid = sync.OnceValue(os.Getpid)
+
 // NewRecord makes the structured record of a decision made with f. It
 // looks nothing up: the client's name is in it only if the decision needed
 // it (or the caller asked for it before).
@@ -99,7 +104,7 @@ func NewRecord(now time.Time, f *access.Facts, d *access.Decision, latency time.
 		Reason:  d.Reason.String(),
 		Daemon:  f.Daemon(),
 		Latency: latency,
-		PID:     os.Getpid(),
+		PID:     pid(),
 	}
 	cl, srv := f.Endpoints()
 	r.Client = Endpoint{Addr: known(f.ClientAddr()), Port: int(cl.Port)}

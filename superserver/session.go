@@ -85,7 +85,9 @@ func (s *Server) endSession(e *SessionEnd) {
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.SessionEnd(e)
 	}
-	s.debugf("%s", e.Text())
+	if s.cfg.Debugf != nil { // Text costs: build it only to print it
+		s.cfg.Debugf("%s", e.Text())
+	}
 }
 
 // tracker counts the connections being handled and holds the
