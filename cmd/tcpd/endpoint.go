@@ -44,8 +44,13 @@ func identify(fd int) peer {
 	} else if errors.Is(err, unix.ENOTCONN) {
 		if typ, terr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); terr == nil && typ == unix.SOCK_DGRAM {
 			p.datagram = true
-			buf := make([]byte, 8192)
-			if _, from, rerr := unix.Recvfrom(fd, buf, unix.MSG_PEEK); rerr == nil {
+			// One byte is enough to learn the sender; the datagram
+			// stays whole for the daemon (MSG_PEEK). A small buffer
+			// also keeps tcpd's stack small: an 8 KiB one here and the
+			// 64 KiB one in consumeDatagram made run's frame 68 KiB,
+			// and growing the stack to fit it was ~4% of every start.
+			var buf [1]byte
+			if _, from, rerr := unix.Recvfrom(fd, buf[:], unix.MSG_PEEK); rerr == nil {
 				p.client, p.clientOK = addrPort(from)
 			} else {
 				p.clientErr = rerr
@@ -67,8 +72,9 @@ func identify(fd int) peer {
 // consumeDatagram reads and drops the pending datagram of a refused UDP
 // request, so that inetd does not start us again for the same one.
 func consumeDatagram(fd int) {
-	buf := make([]byte, 65536)
-	unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+	// Reading any part of a datagram discards all of it.
+	var buf [1]byte
+	unix.Recvfrom(fd, buf[:], unix.MSG_DONTWAIT)
 }
 
 // zoneName is the interface name of a scope id, as getnameinfo shows it.
