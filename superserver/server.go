@@ -33,6 +33,9 @@ type Trail interface {
 	// audit.SessionRecord.Message) to the structured destinations, and
 	// its text line to the classic ones too when classic is true.
 	SessionEnd(m *audit.Message, classic bool)
+	// Records reports whether records go to any destination; when not
+	// (and classic session-end lines are off), none is built.
+	Records() bool
 }
 
 // Clock gives the time.

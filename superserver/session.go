@@ -74,7 +74,7 @@ func endpoint(a netip.AddrPort) audit.Endpoint {
 // endSession records e and tells the observer.
 func (s *Server) endSession(e *SessionEnd) {
 	e.Duration = s.now().Sub(e.Start)
-	if s.cfg.Trail != nil {
+	if s.cfg.Trail != nil && (s.cfg.ClassicSessionEnds || s.cfg.Trail.Records()) {
 		app := e.Daemon
 		if app == "" {
 			app = s.name

@@ -22,3 +22,10 @@ func (t *Trail) SessionEnd(m *audit.Message, classic bool) {
 	}
 	t.Record(m)
 }
+
+// Records reports whether records (decisions, session ends) go anywhere:
+// a JSON-lines file, a remote log host, an outbox, or the local syslog
+// daemon with Structured. Callers may skip building records when not.
+func (t *Trail) Records() bool {
+	return t.json != nil || len(t.remotes) > 0 || len(t.outboxes) > 0 || (t.cfg.Structured && t.syslog != nil)
+}

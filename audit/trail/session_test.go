@@ -188,3 +188,24 @@ func TestSessionEndClassic(t *testing.T) {
 		}
 	})
 }
+
+func TestRecords(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want bool
+	}{
+		{"syslog only", Config{SyslogPath: filepath.Join(dir, "none")}, false},
+		{"JSON file", Config{SyslogPath: filepath.Join(dir, "none"), JSONPath: filepath.Join(dir, "r.jsonl")}, true},
+	} {
+		tr, err := Open(c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Records(); got != c.want {
+			t.Errorf("%s: Records() = %v, want %v", c.name, got, c.want)
+		}
+		tr.Close(context.Background())
+	}
+}
