@@ -603,19 +603,7 @@ func TestRedirectNoLeaks(t *testing.T) {
 	}
 	wg.Wait()
 	waitIdle(t, h)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		// Pooled resources that a collection frees are no leak.
-		runtime.GC()
-		f, g := openFDs(t), runtime.NumGoroutine()
-		if f <= fds && g <= gs+2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %d redirect sessions: %d descriptors (was %d), %d goroutines (was %d)", n, f, fds, g, gs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitNoLeaks(t, fds, gs, fmt.Sprintf("after %d redirect sessions", n))
 }
 
 // An idle session costs the super-server its two sockets and two
