@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tcpwrap/internal/loopback"
 	"tcpwrap/limits"
 	"tcpwrap/superserver"
 )
@@ -399,17 +400,7 @@ func TestRedirectIPv6(t *testing.T) {
 	if err != nil {
 		t.Skip("no IPv6 loopback: ", err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("six\n"))
-			c.Close()
-		}
-	}()
+	loopback.Serve(t, ln, func(c net.Conn) { c.Write([]byte("six\n")) })
 	h := redirectTo(t, setup{}, ln.Addr().String())
 	if got := mustExchange(t, "127.0.0.1", h.addr(0), ""); got != "six\n" {
 		t.Errorf("got %q", got)
@@ -427,18 +418,10 @@ func TestRedirectCustomDial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b, _ := io.ReadAll(c)
-			fmt.Fprintf(c, "unix got %q", b)
-			c.Close()
-		}
-	}()
+	loopback.Serve(t, ln, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		fmt.Fprintf(c, "unix got %q", b)
+	})
 	var asked atomic.Value
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		asked.Store(network + " " + addr)

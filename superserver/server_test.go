@@ -16,6 +16,7 @@ import (
 
 	"tcpwrap/ident"
 	"tcpwrap/ident/identtest"
+	"tcpwrap/internal/loopback"
 	"tcpwrap/internal/tcpdtest"
 	"tcpwrap/superserver"
 )
@@ -408,26 +409,12 @@ func TestDatagramProgram(t *testing.T) {
 }
 
 func TestRedirect(t *testing.T) {
-	target, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	go func() {
-		for {
-			c, err := target.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				b, _ := io.ReadAll(c)
-				fmt.Fprintf(c, "got %d bytes: %s\n", len(b), strings.ToUpper(string(b)))
-			}()
-		}
-	}()
+	target := loopback.ServeTCP(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		fmt.Fprintf(c, "got %d bytes: %s\n", len(b), strings.ToUpper(string(b)))
+	})
 	h := start(t, setup{nports: 3, allow: "fwd broken: 127.0.0.1\n", deny: "ALL: ALL\n"})
-	tp := target.Addr().(*net.TCPAddr).Port
+	tp := target.Port
 	if w, err := h.load(fmt.Sprintf("127.0.0.1:{P0} stream tcp4 nowait root redirect fwd 127.0.0.1:%d\n", tp)+
 		"127.0.0.1:{P1} stream tcp4 nowait root redirect broken 127.0.0.1:{P2}\n", true); err != nil {
 		t.Fatal(w, err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpwrap/internal/loopback"
 	"tcpwrap/internal/rsyslogtest"
 	"tcpwrap/watch"
 	"tcpwrap/watch/logscan"
@@ -88,24 +89,10 @@ func TestSessionEndRecords(t *testing.T) {
 	// The redirect's target: it reads the client's bytes to the end and
 	// answers with 2345 bytes.
 	const sent, answer = 1000, 2345
-	target, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	go func() {
-		for {
-			c, err := target.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-				c.Write(bytes.Repeat([]byte("y"), answer))
-			}()
-		}
-	}()
+	target := loopback.ServeTCP(t, func(c net.Conn) {
+		io.Copy(io.Discard, c)
+		c.Write(bytes.Repeat([]byte("y"), answer))
+	})
 
 	logs := t.TempDir()
 	os.Chmod(logs, 0o755)
@@ -116,7 +103,7 @@ func TestSessionEndRecords(t *testing.T) {
 		args: []string{"-l", "--logging-conf", conf, "--log-session-end"},
 		conf: "127.0.0.1:{P0} stream tcp4 nowait root " + exit3 + " exit3\n" +
 			"127.0.0.1:{P1} stream tcp4 nowait root " + killed + " killed\n" +
-			fmt.Sprintf("127.0.0.1:{P2} stream tcp4 nowait root redirect fwd 127.0.0.1:%d\n", target.Addr().(*net.TCPAddr).Port),
+			fmt.Sprintf("127.0.0.1:{P2} stream tcp4 nowait root redirect fwd 127.0.0.1:%d\n", target.Port),
 		allow: "exit3 killed: 127.0.0.1\nfwd: 127.0.0.2\n",
 		deny:  "ALL: ALL\n",
 	})

@@ -218,3 +218,32 @@ func Flood(src, addr, want string, workers int) (stop func() (made, answered int
 		return n.Load(), ok.Load()
 	}
 }
+
+// Serve accepts connections on l until the test ends (it then closes l)
+// and runs handle for each in a goroutine of its own, closing the
+// connection after. It returns l's address.
+func Serve(t testing.TB, l net.Listener, handle func(net.Conn)) net.Addr {
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return l.Addr()
+}
+
+// ServeTCP is Serve on a new listener on a free port of 127.0.0.1.
+func ServeTCP(t testing.TB, handle func(net.Conn)) *net.TCPAddr {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Serve(t, l, handle).(*net.TCPAddr)
+}
