@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -462,6 +463,30 @@ func TestLoadProblems(t *testing.T) {
 		}
 		if len(h.srv.Listeners()) != 0 {
 			t.Errorf("%q: rejected, but listeners %v", c.conf, h.srv.Listeners())
+		}
+	}
+}
+
+// A program gets its socket as inetd gives it: Nagle's algorithm on
+// (Go's accept turns it off for its own connections), whether it runs as
+// the service or as a twist command.
+func TestProgramSocketNagle(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is needed to read the socket option: ", err)
+	}
+	script := filepath.Join(t.TempDir(), "nodelay.py")
+	os.WriteFile(script, []byte("import socket\n"+
+		"s = socket.socket(fileno=0)\n"+
+		"print('nodelay=%d' % s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), flush=True)\n"), 0o644)
+	h := start(t, setup{nports: 2, allow: "true: ALL: twist " + python + " " + script + "\n"})
+	if w, err := h.load("127.0.0.1:{P0} stream tcp4 nowait root "+python+" python3 "+script+"\n"+
+		"127.0.0.1:{P1} stream tcp4 nowait root /usr/sbin/tcpd /bin/true\n", true); err != nil {
+		t.Fatal(w, err)
+	}
+	for i := 0; i < 2; i++ {
+		if got := mustExchange(t, "127.0.0.1", h.addr(i), ""); got != "nodelay=0\n" {
+			t.Errorf("service %d: the program saw %q, want nodelay=0", i, got)
 		}
 	}
 }

@@ -107,9 +107,16 @@ func (s *Server) runProcess(r *request, p *procSpec, kind string, failed func(er
 			s.logf(audit.ErrorPriority, "%s", w)
 		}
 	}
+	_, isTCP := r.conn.(*net.TCPConn)
 	r.control(func(fd int) {
 		// The process shares the socket's file status flags.
 		unix.SetNonblock(fd, false)
+		if isTCP {
+			// Go turns Nagle's algorithm off on every connection it
+			// accepts; inetd hands programs the socket as the kernel
+			// made it, with Nagle on.
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 0)
+		}
 		p.stdio = fd
 		pr, err = s.startProcess(p, warn)
 	})
