@@ -277,6 +277,33 @@ func compareKey(b []byte, k string) int {
 	return 1
 }
 
+// search binary-searches the sorted records of sec (recLen bytes each)
+// for the one that compare (record against key; ok false when the
+// record is damaged) finds equal, and returns the value stored at offset
+// valueAt in it.
+func (s *snapshot) search(sec section, recLen, valueAt int, compare func(rec []byte) (int, bool)) (int32, bool) {
+	lo, hi := 0, sec.n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		rec, ok := s.record(sec, recLen, m)
+		if !ok {
+			return 0, false
+		}
+		c, ok := compare(rec)
+		switch {
+		case !ok:
+			return 0, false
+		case c < 0:
+			lo = m + 1
+		case c > 0:
+			hi = m
+		default:
+			return int32(le32(rec[valueAt:])), true
+		}
+	}
+	return 0, false
+}
+
 // snapStrIndex is a string key array in place, sorted bytewise.
 type snapStrIndex struct {
 	s   *snapshot
@@ -286,27 +313,10 @@ type snapStrIndex struct {
 func (x *snapStrIndex) size() int { return x.sec.n }
 
 func (x *snapStrIndex) get(k string) (int32, bool) {
-	lo, hi := 0, x.sec.n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		rec, ok := x.s.record(x.sec, strRecLen, m)
-		if !ok {
-			return 0, false
-		}
+	return x.s.search(x.sec, strRecLen, 0, func(rec []byte) (int, bool) {
 		key, ok := x.s.strKey(rec)
-		if !ok {
-			return 0, false
-		}
-		switch c := compareKey(key, k); {
-		case c < 0:
-			lo = m + 1
-		case c > 0:
-			hi = m
-		default:
-			return int32(le32(rec)), true
-		}
-	}
-	return 0, false
+		return compareKey(key, k), ok
+	})
 }
 
 // snapV4Index is the net/mask key array in place, sorted as cmpV4 sorts.
@@ -318,27 +328,12 @@ type snapV4Index struct {
 func (x *snapV4Index) size() int { return x.sec.n }
 
 func (x *snapV4Index) get(k v4key) (int32, bool) {
-	lo, hi := 0, x.sec.n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		rec, ok := x.s.record(x.sec, v4RecLen, m)
-		if !ok {
-			return 0, false
+	return x.s.search(x.sec, v4RecLen, 8, func(rec []byte) (int, bool) {
+		if c := cmp.Compare(le32(rec[4:]), uint32(k.len)); c != 0 {
+			return c, true
 		}
-		c := cmp.Compare(le32(rec[4:]), uint32(k.len))
-		if c == 0 {
-			c = cmp.Compare(le32(rec), k.net)
-		}
-		switch {
-		case c < 0:
-			lo = m + 1
-		case c > 0:
-			hi = m
-		default:
-			return int32(le32(rec[8:])), true
-		}
-	}
-	return 0, false
+		return cmp.Compare(le32(rec), k.net), true
+	})
 }
 
 // snapV6Index is the [net]/len key array in place, sorted by length, then
@@ -352,27 +347,12 @@ func (x *snapV6Index) size() int { return x.sec.n }
 
 func (x *snapV6Index) get(k v6key) (int32, bool) {
 	a := k.net.As16()
-	lo, hi := 0, x.sec.n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		rec, ok := x.s.record(x.sec, v6RecLen, m)
-		if !ok {
-			return 0, false
+	return x.s.search(x.sec, v6RecLen, 20, func(rec []byte) (int, bool) {
+		if c := cmp.Compare(le32(rec[16:]), uint32(k.len)); c != 0 {
+			return c, true
 		}
-		c := cmp.Compare(le32(rec[16:]), uint32(k.len))
-		if c == 0 {
-			c = compareKey(rec[:16], string(a[:]))
-		}
-		switch {
-		case c < 0:
-			lo = m + 1
-		case c > 0:
-			hi = m
-		default:
-			return int32(le32(rec[20:])), true
-		}
-	}
-	return 0, false
+		return compareKey(rec[:16], string(a[:])), true
+	})
 }
 
 type snapWriter struct{ b []byte }
