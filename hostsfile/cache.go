@@ -26,8 +26,9 @@ import (
 // There is one snapshot file per table path (and user). It records the
 // identity (device, inode, size, modification and change times) and a
 // content sum (length, CRC-64, CRC-32C: see contentSum) of the table and
-// of every /file list it was compiled with, missing files included. A snapshot is used as it is when every identity
-// still matches and every file's times are older, by at least Settle, than
+// of every /file list it was compiled with, missing files included. A
+// snapshot is used as it is when every identity still matches and every
+// file's times are older, by at least Settle, than
 // the moment the snapshot was made: a file changed after that moment has
 // a newer change time, so its identity no longer matches. A file changed
 // less than Settle before (possibly within the file system's timestamp
@@ -64,7 +65,7 @@ type Cache struct {
 }
 
 // DefaultMinSize: below this, compiling is as fast as loading. Measured
-// per tcpd start (bench harness, 2 cores): a 100-line (1.5 KB) hosts.deny
+// per tcpd start (bench/tcpd-startcost, 2 cores): a 100-line (1.5 KB) hosts.deny
 // cost 2.10 ms from its snapshot and 2.31 ms compiled, 1,000 lines 2.1-2.2
 // against 2.4-2.7 ms, 4,000 lines 2.1-2.5 against 3.8-4.0 ms; a table of
 // comments only is as cheap either way.

@@ -5,8 +5,9 @@
 // daemon. It is a drop-in replacement for Debian's /usr/sbin/tcpd; see
 // man/tcpd.8 and docs/compat.md for the deliberate differences.
 //
-// tcpd starts once per connection, so its start-up is kept small: no
-// cgroup probing for GOMAXPROCS, and no goroutine re-checking it.
+// tcpd starts once per connection, so its start-up is kept small: the
+// cgroup CPU limit does not set GOMAXPROCS and no goroutine re-checks it
+// (the runtime of Go 1.26 still reads the cgroup files once at start).
 // (Calling runtime.GOMAXPROCS(1) at the start of main was measured to
 // cost more than it saved: 20 more page faults per start.)
 //
