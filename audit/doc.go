@@ -25,6 +25,8 @@
 // user names, error texts): the encoders cut it to MaxName or MaxText
 // bytes and escape control characters, invalid UTF-8 and the characters
 // each syntax reserves, so that no value can end a line or a field.
+// Record.AppendJSONWithin cuts them shorter still where a destination
+// keeps only so many bytes of a message, so that the record stays whole.
 //
 // The package writes nothing itself and has no diagnostics.
 package audit

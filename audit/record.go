@@ -137,48 +137,113 @@ func appendJSONString(dst []byte, s string, max int) []byte {
 // AppendJSON appends the record as one line of JSON, ending in a newline.
 // A decision has no "event" member; a session-end record is written by
 // SessionRecord.AppendJSON, with "event":"session-end".
-func (r *Record) AppendJSON(dst []byte) []byte {
+func (r *Record) AppendJSON(dst []byte) []byte { return r.appendJSON(dst, fullLimits) }
+
+// AppendJSONWithin appends the record as AppendJSON does when that takes
+// at most limit bytes (not counting the final newline); otherwise with
+// its strings cut shorter, each marked with "..." as every cut string
+// is: first the free texts (rule text and file, options, error), then
+// the names, then the list of options, until it fits. So a destination
+// that keeps only limit bytes of a message (the local syslog socket)
+// gets a record that is still whole JSON. Every record fits a limit of
+// 1024 bytes or more.
+func (r *Record) AppendJSONWithin(dst []byte, limit int) []byte {
+	start := len(dst)
+	l := fullLimits
+	for {
+		dst = r.appendJSON(dst[:start], l)
+		if len(dst)-start-1 <= limit {
+			return dst
+		}
+		var ok bool
+		if l, ok = l.shrink(len(r.Options)); !ok {
+			return dst
+		}
+	}
+}
+
+// limits are the byte bounds the JSON encoders cut strings to.
+type limits struct {
+	name, text int
+	options    int // how many options are written (the rest is "...")
+}
+
+var fullLimits = limits{name: MaxName, text: MaxText, options: -1}
+
+// minLimit is the shortest bound shrink cuts a string to.
+const minLimit = 16
+
+// shrink returns tighter limits, or false when there are none: free
+// texts down to minLimit first, then names, then the options from n
+// down to none.
+func (l limits) shrink(n int) (limits, bool) {
+	switch {
+	case l.text > minLimit:
+		l.text = max(l.text/2, minLimit)
+	case l.name > minLimit:
+		l.name = max(l.name/2, minLimit)
+	case l.options < 0 && n > 0:
+		l.options = n / 2
+	case l.options > 0:
+		l.options /= 2
+	default:
+		return l, false
+	}
+	return l, true
+}
+
+func (r *Record) appendJSON(dst []byte, l limits) []byte {
 	if r.Session != nil {
-		return r.Session.AppendJSON(dst)
+		return r.Session.appendJSON(dst, l)
 	}
 	dst = append(dst, `{"time":"`...)
 	dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
 	dst = append(dst, `","verdict":`...)
-	dst = appendJSONString(dst, r.Verdict, MaxName)
+	dst = appendJSONString(dst, r.Verdict, l.name)
 	if r.Reason != "" {
 		dst = append(dst, `,"reason":`...)
-		dst = appendJSONString(dst, r.Reason, MaxName)
+		dst = appendJSONString(dst, r.Reason, l.name)
 	}
 	dst = append(dst, `,"daemon":`...)
-	dst = appendJSONString(dst, r.Daemon, MaxName)
-	dst = appendEndpointJSON(dst, "server", r.Server)
-	dst = appendEndpointJSON(dst, "client", r.Client)
+	dst = appendJSONString(dst, r.Daemon, l.name)
+	dst = appendEndpointJSON(dst, "server", r.Server, l.name)
+	dst = appendEndpointJSON(dst, "client", r.Client, l.name)
 	if r.ClientName != "" {
 		dst = append(dst, `,"client_name":`...)
-		dst = appendJSONString(dst, r.ClientName, MaxName)
+		dst = appendJSONString(dst, r.ClientName, l.name)
 		dst = append(dst, `,"name_verified":`...)
 		dst = strconv.AppendBool(dst, r.NameVerified)
 	}
 	if r.User != "" {
 		dst = append(dst, `,"user":`...)
-		dst = appendJSONString(dst, r.User, MaxName)
+		dst = appendJSONString(dst, r.User, l.name)
 	}
 	if r.Rule != nil {
 		dst = append(dst, `,"rule":{"file":`...)
-		dst = appendJSONString(dst, r.Rule.File, MaxText)
+		dst = appendJSONString(dst, r.Rule.File, l.text)
 		dst = append(dst, `,"line":`...)
 		dst = strconv.AppendInt(dst, int64(r.Rule.Line), 10)
 		dst = append(dst, `,"text":`...)
-		dst = appendJSONString(dst, r.Rule.Text, MaxText)
+		dst = appendJSONString(dst, r.Rule.Text, l.text)
 		dst = append(dst, '}')
 	}
 	if len(r.Options) > 0 {
 		dst = append(dst, `,"options":[`...)
-		for i, o := range r.Options {
+		opts := r.Options
+		if l.options >= 0 && l.options < len(opts) {
+			opts = opts[:l.options]
+		}
+		for i, o := range opts {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, o, MaxText)
+			dst = appendJSONString(dst, o, l.text)
+		}
+		if len(opts) < len(r.Options) {
+			if len(opts) > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `"..."`...)
 		}
 		dst = append(dst, ']')
 	}
@@ -191,14 +256,14 @@ func (r *Record) AppendJSON(dst []byte) []byte {
 	return append(dst, "}\n"...)
 }
 
-func appendEndpointJSON(dst []byte, name string, e Endpoint) []byte {
+func appendEndpointJSON(dst []byte, name string, e Endpoint, nameMax int) []byte {
 	if e.Addr == "" && e.Port == 0 {
 		return dst
 	}
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
 	dst = append(dst, `":{"addr":`...)
-	dst = appendJSONString(dst, e.Addr, MaxName)
+	dst = appendJSONString(dst, e.Addr, nameMax)
 	if e.Port != 0 {
 		dst = append(dst, `,"port":`...)
 		dst = strconv.AppendInt(dst, int64(e.Port), 10)

@@ -151,19 +151,21 @@ func signalName(s syscall.Signal) string { return unix.SignalName(s) }
 // "server", "client", "start", "pid", "exit", the byte counts and
 // "error" are left out when there is nothing to say. Every string is
 // escaped and bounded as in Record.AppendJSON.
-func (s *SessionRecord) AppendJSON(dst []byte) []byte {
+func (s *SessionRecord) AppendJSON(dst []byte) []byte { return s.appendJSON(dst, fullLimits) }
+
+func (s *SessionRecord) appendJSON(dst []byte, l limits) []byte {
 	dst = append(dst, `{"time":"`...)
 	dst = s.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
 	dst = append(dst, `","event":"`+EventSessionEnd+`","service":`...)
-	dst = appendJSONString(dst, s.Service, MaxName)
+	dst = appendJSONString(dst, s.Service, l.name)
 	if s.Daemon != "" {
 		dst = append(dst, `,"daemon":`...)
-		dst = appendJSONString(dst, s.Daemon, MaxName)
+		dst = appendJSONString(dst, s.Daemon, l.name)
 	}
 	dst = append(dst, `,"kind":`...)
-	dst = appendJSONString(dst, s.Kind, MaxName)
-	dst = appendEndpointJSON(dst, "server", s.Server)
-	dst = appendEndpointJSON(dst, "client", s.Client)
+	dst = appendJSONString(dst, s.Kind, l.name)
+	dst = appendEndpointJSON(dst, "server", s.Server, l.name)
+	dst = appendEndpointJSON(dst, "client", s.Client, l.name)
 	if !s.Start.IsZero() {
 		dst = append(dst, `,"start":"`...)
 		dst = s.Start.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
@@ -184,7 +186,7 @@ func (s *SessionRecord) AppendJSON(dst []byte) []byte {
 			dst = strconv.AppendInt(dst, int64(e.Signal), 10)
 			if n := signalName(e.Signal); n != "" {
 				dst = append(dst, `,"signal_name":`...)
-				dst = appendJSONString(dst, n, MaxName)
+				dst = appendJSONString(dst, n, l.name)
 			}
 		}
 		dst = append(dst, '}')
@@ -197,7 +199,7 @@ func (s *SessionRecord) AppendJSON(dst []byte) []byte {
 	}
 	if s.Err != "" {
 		dst = append(dst, `,"error":`...)
-		dst = appendJSONString(dst, s.Err, MaxText)
+		dst = appendJSONString(dst, s.Err, l.text)
 	}
 	return append(dst, "}\n"...)
 }

@@ -164,13 +164,16 @@ func (w *Writer) Close() error {
 // in an RFC 3164 message from "tcpwrap" (with the message's PID,
 // facility and severity). The local socket is not the place for RFC 5424:
 // rsyslog's imuxsock, for one, does not parse it there and stores the
-// header as text. A message without a record sends nothing.
+// header as text. A message without a record sends nothing. The text of
+// a message is cut to audit.MaxText bytes, so a longer record (long rule
+// texts, many options) is sent with its strings cut shorter
+// (Record.AppendJSONWithin): still whole JSON.
 func (w *Writer) WriteRecord(m *audit.Message) error {
 	if m.Record == nil {
 		return nil
 	}
 	j := *m
 	j.AppName = "tcpwrap"
-	j.Text = strings.TrimSuffix(string(m.Record.AppendJSON(nil)), "\n")
+	j.Text = strings.TrimSuffix(string(m.Record.AppendJSONWithin(nil, audit.MaxText)), "\n")
 	return w.Write(&j)
 }

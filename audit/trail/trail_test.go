@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -265,5 +266,44 @@ func TestStructuredLocalSyslog(t *testing.T) {
 	}
 	if rec["verdict"] != "denied" || rec["daemon"] != "in.fingerd" {
 		t.Errorf("record %v", rec)
+	}
+}
+
+// A record longer than the local socket's message text (a long rule, many
+// options) reaches rsyslogd cut shorter but whole: still JSON, with the
+// fields after the long ones.
+func TestStructuredLocalSyslogLongRecord(t *testing.T) {
+	local := rsyslogtest.Start(t)
+	tr, err := Open(Config{SyslogPath: local.UnixSocket(), Structured: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := make([]string, 100)
+	for i := range opts {
+		opts[i] = fmt.Sprintf("setenv VAR%d %s", i, strings.Repeat("v", 30))
+	}
+	now := time.Now()
+	tr.Record(&audit.Message{Time: now, Priority: audit.GrantPriority, AppName: "sshd", PID: 4242,
+		Text: "connect from 192.0.2.7 (192.0.2.7)",
+		Record: &audit.Record{Time: now, Verdict: "granted", Reason: "allow-table", Daemon: "sshd",
+			Client:  audit.Endpoint{Addr: "192.0.2.7", Port: 40000},
+			Rule:    &audit.RuleRef{File: "/etc/hosts.allow", Line: 3, Text: "sshd: " + strings.Repeat("192.0.2.", 400)},
+			Options: opts, PID: 4242}})
+	if err := tr.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l := local.Wait(t, 1, 10*time.Second)[0]
+	var rec struct {
+		Verdict string
+		Rule    struct{ Text string }
+		Options []string
+		PID     int
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(l.Msg)), &rec); err != nil {
+		t.Fatalf("stored record (%d bytes) is not JSON: %v", len(l.Msg), err)
+	}
+	if rec.Verdict != "granted" || rec.PID != 4242 || !strings.HasSuffix(rec.Rule.Text, "...") ||
+		len(rec.Options) == 0 || rec.Options[len(rec.Options)-1] != "..." {
+		t.Errorf("record %+v: want every field, the rule text and the options cut", rec)
 	}
 }
