@@ -3,8 +3,12 @@ package superserver
 import (
 	"encoding/binary"
 	"io"
+	"net"
+	"os"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"tcpwrap/inetconf"
 )
@@ -82,14 +86,42 @@ func (s *Server) runBuiltin(r *request) {
 			}
 		}
 	case inetconf.Daytime:
-		n, _ := c.Write(daytime(s.now()))
+		n, _ := writeLast(c, daytime(s.now()))
 		e.BytesOut = int64(n)
 	case inetconf.Time:
-		n, _ := c.Write(rfc868(s.now()))
+		n, _ := writeLast(c, rfc868(s.now()))
 		e.BytesOut = int64(n)
 	}
 	c.Close()
 	s.endSession(e)
+}
+
+// writeLast writes b, the last thing sent before c is closed, and ends
+// the stream. Over TCP it writes with MSG_MORE and then shuts the
+// sending side down, so that the FIN leaves in the same segment as b
+// (one segment, and one acknowledgement, fewer per connection), as the
+// redirect relay does at an end of stream. The shutdown, not the close,
+// sends them: a close with unread data from the client resets the
+// connection and would drop what MSG_MORE held back.
+func writeLast(c net.Conn, b []byte) (int, error) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c.Write(b)
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	h := &halfCopy{p: b, flags: unix.MSG_MORE | unix.MSG_NOSIGNAL}
+	err = rc.Write(h.write)
+	n := len(b) - len(h.p)
+	if err == nil && h.err != nil {
+		err = os.NewSyscallError("sendmsg", h.err)
+	}
+	if cerr := tc.CloseWrite(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // chargenNext is the rotation of the next chargen datagram.

@@ -2,6 +2,7 @@ package superserver_test
 
 import (
 	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"tcpwrap/superserver"
+
+	"golang.org/x/sys/unix"
 )
 
 // fixedClock is a clock that always says the same time.
@@ -68,6 +71,63 @@ func TestBuiltinStream(t *testing.T) {
 			t.Errorf("chargen session end %+v", e)
 		}
 	})
+}
+
+// daytime and time send their answer and the end of stream in one
+// segment: the client receives the SYN-ACK and one more segment. (Two
+// more, data then FIN, before the answer went with MSG_MORE.)
+func TestBuiltinAnswerAndFINInOneSegment(t *testing.T) {
+	h := startBuiltins(t, "stream", "tcp4")
+	for _, name := range []string{"daytime", "time"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("tcp", h.builtinAddr(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			b, err := io.ReadAll(c)
+			if err != nil || len(b) == 0 {
+				t.Fatalf("read %q, %v", b, err)
+			}
+			rc, err := c.(*net.TCPConn).SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info *unix.TCPInfo
+			var ierr error
+			if err := rc.Control(func(fd uintptr) { info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) }); err != nil || ierr != nil {
+				t.Fatal(err, ierr)
+			}
+			if info.Segs_in != 2 {
+				t.Errorf("the client received %d segments; want 2 (SYN-ACK, answer with FIN)", info.Segs_in)
+			}
+			h.obs.nextEnd(t)
+		})
+	}
+}
+
+// A client that sends something to daytime (as some do, a line) still
+// gets the answer, although the close resets the connection then.
+func TestBuiltinAnswerToATalkingClient(t *testing.T) {
+	h := startBuiltins(t, "stream", "tcp4")
+	for i := range 20 {
+		c, err := net.Dial("tcp", h.builtinAddr("daytime"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte("what time is it?\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 64)
+		n, err := readFull(c, b)
+		c.Close()
+		if want := testTime.Format("Mon Jan _2 15:04:05 2006") + "\r\n"; string(b[:n]) != want {
+			t.Fatalf("connection %d: got %q (%v), want %q", i, b[:n], err, want)
+		}
+		h.obs.nextEnd(t)
+	}
 }
 
 func readFull(c net.Conn, b []byte) (int, error) {
