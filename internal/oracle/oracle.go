@@ -29,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"tcpwrap/internal/oracle/nsproto"
 )
 
 // Default locations of the Debian binaries.
@@ -210,11 +212,13 @@ func buildHelper() (string, error) {
 	fmt.Fprintln(h, runtime.Version())
 	if src != "" {
 		buildDir = src
-		b, err := os.ReadFile(filepath.Join(src, "nsrun", "main.go"))
-		if err != nil {
-			return "", err
+		for _, f := range []string{"nsrun/main.go", "nsproto/nsproto.go"} {
+			b, err := os.ReadFile(filepath.Join(src, f))
+			if err != nil {
+				return "", err
+			}
+			h.Write(b)
 		}
-		h.Write(b)
 		key = h.Sum(nil)
 	}
 
@@ -252,30 +256,6 @@ func buildHelper() (string, error) {
 		return "", err
 	}
 	return bin, nil
-}
-
-// Protocol with nsrun (see nsrun/main.go).
-type nsRequest struct {
-	Program string   `json:"program"`
-	Argv    []string `json:"argv"`
-	Dir     string   `json:"dir"`
-	Env     []string `json:"env"`
-	Hosts   string   `json:"hosts,omitempty"`
-	OldDev  string   `json:"old_dev"`
-	UID     *uint32  `json:"uid,omitempty"`
-	GID     *uint32  `json:"gid,omitempty"`
-	Timeout float64  `json:"timeout_seconds"`
-}
-
-type nsReply struct {
-	Stdout   []byte   `json:"stdout"`
-	Stderr   []byte   `json:"stderr"`
-	Exit     int      `json:"exit"`
-	Signal   int      `json:"signal,omitempty"`
-	TimedOut bool     `json:"timed_out,omitempty"`
-	Elapsed  float64  `json:"elapsed_seconds"`
-	Syslog   [][]byte `json:"syslog"`
-	Error    string   `json:"error,omitempty"`
 }
 
 // Run runs program (an absolute path: /usr/sbin/tcpdmatch, or our built
@@ -373,7 +353,7 @@ func Run(program string, c Case) (Result, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	req := nsRequest{
+	req := nsproto.Request{
 		Program: program,
 		Argv:    argv,
 		Dir:     scratch,
@@ -404,7 +384,7 @@ func Run(program string, c Case) (Result, error) {
 	if err := cmd.Run(); err != nil {
 		return Result{}, fmt.Errorf("oracle: nsrun: %v: %s", err, bytes.TrimSpace(errOut.Bytes()))
 	}
-	var rep nsReply
+	var rep nsproto.Reply
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		return Result{}, fmt.Errorf("oracle: nsrun reply: %v (stderr: %s)", err, bytes.TrimSpace(errOut.Bytes()))
 	}

@@ -3,7 +3,8 @@
 //
 //	unshare --mount --propagation private nsrun
 //
-// with a JSON request on stdin, and reads a JSON reply from stdout.
+// with a JSON request on stdin, and reads a JSON reply from stdout (the
+// types of package internal/oracle/nsproto).
 //
 // Inside the fresh (private) mount namespace it:
 //
@@ -40,36 +41,14 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"tcpwrap/internal/oracle/nsproto"
 )
-
-// request and reply must match the types in package oracle.
-type request struct {
-	Program string   `json:"program"`
-	Argv    []string `json:"argv"`
-	Dir     string   `json:"dir"`
-	Env     []string `json:"env"`
-	Hosts   string   `json:"hosts,omitempty"`
-	OldDev  string   `json:"old_dev"`
-	UID     *uint32  `json:"uid,omitempty"`
-	GID     *uint32  `json:"gid,omitempty"`
-	Timeout float64  `json:"timeout_seconds"`
-}
-
-type reply struct {
-	Stdout   []byte   `json:"stdout"`
-	Stderr   []byte   `json:"stderr"`
-	Exit     int      `json:"exit"`
-	Signal   int      `json:"signal,omitempty"`
-	TimedOut bool     `json:"timed_out,omitempty"`
-	Elapsed  float64  `json:"elapsed_seconds"`
-	Syslog   [][]byte `json:"syslog"`
-	Error    string   `json:"error,omitempty"`
-}
 
 const logPath = "/dev/log"
 
 func main() {
-	var rep reply
+	var rep nsproto.Reply
 	if err := run(&rep); err != nil {
 		rep.Error = err.Error()
 	}
@@ -80,8 +59,8 @@ func main() {
 	}
 }
 
-func run(rep *reply) error {
-	var req request
+func run(rep *nsproto.Reply) error {
+	var req nsproto.Request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		return fmt.Errorf("decode request: %w", err)
 	}
@@ -217,7 +196,7 @@ func run(rep *reply) error {
 
 // setupMounts prepares /dev and /etc/hosts. It must run in a private mount
 // namespace (unshare --mount --propagation private).
-func setupMounts(req *request) error {
+func setupMounts(req *nsproto.Request) error {
 	// Belt and braces: make sure nothing propagates back to the host.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make / private: %w", err)
