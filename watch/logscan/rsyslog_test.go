@@ -62,6 +62,26 @@ func logrotate(t *testing.T, rs *rsyslogtest.Server, directives string) {
 	rsyslogfiles.Rotate(t, rs.Dir(), files, directives)
 }
 
+// waitInFiles waits until each of rsyslogFiles holds line n.
+func waitInFiles(t *testing.T, dir string, n int) {
+	t.Helper()
+	a := seqAddr(n).String()
+	want := "refused connect from " + a + " (" + a + ")"
+	deadline := time.Now().Add(30 * time.Second)
+	for _, f := range rsyslogFiles {
+		for {
+			b, _ := os.ReadFile(filepath.Join(dir, f.Name))
+			if strings.Contains(string(b), want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: line %d not written after 30 s", f.Name, n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
 // TestRsyslogRotation: rsyslogd writes the three file formats while
 // lines keep coming; logrotate rotates them by rename ("create" and a
 // postrotate HUP, as Debian's rsyslog configuration does), then by
@@ -101,7 +121,12 @@ func TestRsyslogRotation(t *testing.T) {
 	// Rotate while the writer goes on.
 	<-rotated
 	logrotate(t, rs, rsyslogfiles.RenameAndHUP(pid))
-	<-rotated
+	n := <-rotated
+	// Lines sent before the copytruncate may still be in rsyslogd's
+	// queue; written between logrotate's copy and its truncation they
+	// would be lost by logrotate, not by Follow. So the copy starts once
+	// the files hold every line up to n.
+	waitInFiles(t, dir, n)
 	logrotate(t, rs, rsyslogfiles.CopyTruncate)
 	wg.Wait()
 	rs.Wait(t, total, 60*time.Second)
