@@ -146,7 +146,8 @@ func (r *Record) AppendJSON(dst []byte) []byte { return r.appendJSON(dst, fullLi
 // the names, then the list of options, until it fits. So a destination
 // that keeps only limit bytes of a message (the local syslog socket)
 // gets a record that is still whole JSON. Every record fits a limit of
-// 1024 bytes or more.
+// 1536 bytes or more (MaxText, the local socket's, included): at the
+// tightest, each string takes at most 85 bytes.
 func (r *Record) AppendJSONWithin(dst []byte, limit int) []byte {
 	start := len(dst)
 	l := fullLimits

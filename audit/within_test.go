@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestRecordJSONWithin(t *testing.T) {
 					t.Errorf("options %d, first %v, last %v: want some, then \"...\"", len(opts), opts[0], opts[len(opts)-1])
 				}
 			}},
-		{name: "hostile names and texts", limit: 1024,
+		{name: "hostile names and texts", limit: 1536,
 			edit: func(r *audit.Record) {
 				r.ClientName, r.User, r.Daemon = long(300, "\x01"), long(300, "\""), long(300, "\xff")
 				r.Rule.File, r.Rule.Text = long(3000, "\\"), long(3000, "\n")
@@ -99,22 +100,29 @@ func TestRecordJSONWithin(t *testing.T) {
 	}
 }
 
-// Whatever its strings, a record comes out whole JSON within any limit
-// from 1024 bytes, and unchanged when it fits.
+// Whatever its strings and numbers, a record comes out whole JSON within
+// any limit from 1536 bytes, and unchanged when it fits.
 func FuzzRecordJSONWithin(f *testing.F) {
-	f.Add("host.example.org", "alice", "sshd: ALL", "sshd", uint8(1), uint16(0))
-	f.Add("a\nb", "\x00]\"\\", strings.Repeat("\xff", 3000), "", uint8(200), uint16(1024))
-	f.Fuzz(func(t *testing.T, name, user, text, daemon string, nopts uint8, extra uint16) {
-		limit := 1024 + int(extra%4096)
+	f.Add("host.example.org", "alice", "sshd: ALL", "sshd", uint8(1), uint16(0), false)
+	f.Add("a\nb", "\x00]\"\\", strings.Repeat("\xff", 3000), "", uint8(200), uint16(1024), false)
+	f.Add(strings.Repeat("\x01", 300), strings.Repeat("\x02", 300), strings.Repeat("\x03", 3000), strings.Repeat("\x04", 300), uint8(255), uint16(0), true)
+	f.Fuzz(func(t *testing.T, name, user, text, daemon string, nopts uint8, extra uint16, huge bool) {
+		limit := 1536 + int(extra%4096)
 		opts := make([]string, nopts)
 		for i := range opts {
 			opts[i] = text
 		}
-		r := &audit.Record{Time: when, Verdict: "granted", Daemon: daemon, ClientName: name, User: user,
-			Server: audit.Endpoint{Addr: name, Port: 1}, Client: audit.Endpoint{Addr: user, Port: 2},
-			Rule: &audit.RuleRef{File: name, Line: 1, Text: text}, Options: opts, PID: 7}
+		port, line, pid, lat := 1, 1, 7, time.Duration(1)
+		if huge {
+			port, line, pid, lat = math.MinInt, math.MaxInt, math.MinInt, math.MinInt64
+		}
+		r := &audit.Record{Time: when, Verdict: daemon, Reason: user, Daemon: daemon, ClientName: name, User: user,
+			Server: audit.Endpoint{Addr: name, Port: port}, Client: audit.Endpoint{Addr: user, Port: port},
+			Rule: &audit.RuleRef{File: name, Line: line, Text: text}, Options: opts, PID: pid, Latency: lat}
 		for _, rec := range []*audit.Record{r, {Session: &audit.SessionRecord{Time: when, Service: name, Daemon: daemon,
-			Kind: user, Client: audit.Endpoint{Addr: name}, Err: text}}} {
+			Kind: user, Client: audit.Endpoint{Addr: name, Port: port}, Server: audit.Endpoint{Addr: user, Port: port},
+			Start: when, Duration: lat, PID: pid, BytesCounted: true, BytesIn: int64(pid), BytesOut: int64(line),
+			Exit: &audit.ExitStatus{Code: line}, Err: text}}} {
 			full := rec.AppendJSON(nil)
 			got := rec.AppendJSONWithin(nil, limit)
 			if len(got)-1 > limit {

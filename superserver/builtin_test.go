@@ -99,6 +99,9 @@ func TestBuiltinAnswerAndFINInOneSegment(t *testing.T) {
 			if err := rc.Control(func(fd uintptr) { info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) }); err != nil || ierr != nil {
 				t.Fatal(err, ierr)
 			}
+			if info.Segs_in == 0 {
+				t.Skip("this kernel does not count segments (tcpi_segs_in)")
+			}
 			if info.Segs_in != 2 {
 				t.Errorf("the client received %d segments; want 2 (SYN-ACK, answer with FIN)", info.Segs_in)
 			}

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +70,20 @@ static int one(long i, char *buf)
 	struct timeval connTimeout = {10, 0}, readTimeout = {30, 0};
 	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &connTimeout, sizeof connTimeout);
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &readTimeout, sizeof readTimeout);
-	while (connect(s, target->ai_addr, target->ai_addrlen) < 0) {
-		if (errno == EINTR)
-			continue;
-		failed(i, "connect", errno);
-		close(s);
-		return -1;
+	if (connect(s, target->ai_addr, target->ai_addrlen) < 0) {
+		int err = errno;
+		if (err == EINTR) { /* the attempt goes on: wait for its end */
+			struct pollfd p = {.fd = s, .events = POLLOUT};
+			socklen_t len = sizeof err;
+			err = ETIMEDOUT;
+			if (poll(&p, 1, 10000) == 1 && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				err = errno;
+		}
+		if (err != 0) {
+			failed(i, "connect", err);
+			close(s);
+			return -1;
+		}
 	}
 	size_t got = 0;
 	int tooLong = 0;
@@ -97,7 +106,17 @@ static int one(long i, char *buf)
 	}
 	close(s);
 	if (want && (tooLong || got != wantLen || memcmp(buf, want, got) != 0)) {
-		failed(i, "unexpected reply", 0);
+		char what[128] = "unexpected reply \"";
+		size_t w = strlen(what);
+		for (size_t k = 0; k < got && w + 8 < sizeof what; k++) {
+			unsigned char c = buf[k];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+				what[w++] = c;
+			else
+				w += snprintf(what + w, sizeof what - w, "\\x%02x", c);
+		}
+		snprintf(what + w, sizeof what - w, "%s\"", tooLong || w + 8 >= sizeof what ? "..." : "");
+		failed(i, what, 0);
 		return -1;
 	}
 	return 0;
