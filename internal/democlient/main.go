@@ -1,11 +1,15 @@
 // Command democlient is the client of scripts/demo: it connects from a
 // chosen loopback source address (to play a different host), sends an
-// optional line, and prints what the service answered.
+// optional line, and prints what the service answered. It also plays the
+// standalone daemon that the demo's redirect service relays to.
 //
 //	democlient -from 127.0.0.2 -to 127.0.0.1:7007 [-send text] [-udp]
+//	democlient -serve 127.0.0.1:7008 -reply text   answer each request line with text
+//	democlient -free-ports N
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -21,7 +25,13 @@ func main() {
 	send := flag.String("send", "", "line to send")
 	udp := flag.Bool("udp", false, "one datagram instead of a connection")
 	freePorts := flag.Int("free-ports", 0, "print this many free TCP ports on 127.0.0.1 and exit")
+	serveAddr := flag.String("serve", "", "serve on this address: read a line, answer -reply and the line, close")
+	reply := flag.String("reply", "hello", "what -serve answers")
 	flag.Parse()
+	if *serveAddr != "" {
+		serve(*serveAddr, *reply)
+		return
+	}
 	if *freePorts > 0 {
 		var ls []net.Listener
 		for range *freePorts {
@@ -66,4 +76,26 @@ func main() {
 		out = "(closed without a word: refused)"
 	}
 	fmt.Printf("  %s -> %s: %s\n", *from, *to, strings.ReplaceAll(out, "\n", "\n      "))
+}
+
+// serve is a standalone daemon: for each connection it reads one line
+// and answers with reply and what it read.
+func serve(addr, reply string) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			continue
+		}
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			fmt.Fprintf(c, "%s (you sent %q)\n", reply, strings.TrimRight(line, "\r\n"))
+		}()
+	}
 }
