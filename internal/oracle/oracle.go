@@ -212,7 +212,7 @@ func buildHelper() (string, error) {
 	fmt.Fprintln(h, runtime.Version())
 	if src != "" {
 		buildDir = src
-		for _, f := range []string{"nsrun/main.go", "nsproto/nsproto.go"} {
+		for _, f := range []string{"nsrun/main.go", "nsproto/nsproto.go", "../nsmount/nsmount.go"} {
 			b, err := os.ReadFile(filepath.Join(src, f))
 			if err != nil {
 				return "", err

@@ -36,12 +36,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"tcpwrap/internal/nsmount"
 	"tcpwrap/internal/oracle/nsproto"
 )
 
@@ -198,61 +196,14 @@ func run(rep *nsproto.Reply) error {
 // namespace (unshare --mount --propagation private).
 func setupMounts(req *nsproto.Request) error {
 	// Belt and braces: make sure nothing propagates back to the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make / private: %w", err)
+	if err := nsmount.MakePrivate(); err != nil {
+		return err
 	}
-	if req.OldDev == "" {
-		return errors.New("no old_dev directory given")
+	if err := nsmount.PrivateDev(req.OldDev, nil); err != nil {
+		return err
 	}
-	// Keep a handle on the original /dev before it is covered.
-	if err := unix.Mount("/dev", req.OldDev, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind /dev to %s: %w", req.OldDev, err)
-	}
-	if err := unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID, "mode=0755,size=1m"); err != nil {
-		return fmt.Errorf("mount tmpfs on /dev: %w", err)
-	}
-	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
-		src := filepath.Join(req.OldDev, name)
-		if _, err := os.Stat(src); err != nil {
-			continue
-		}
-		dst := filepath.Join("/dev", name)
-		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o666)
-		if err != nil {
-			return err
-		}
-		f.Close()
-		if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind %s: %w", dst, err)
-		}
-	}
-	for name, target := range map[string]string{
-		"fd":     "/proc/self/fd",
-		"stdin":  "/proc/self/fd/0",
-		"stdout": "/proc/self/fd/1",
-		"stderr": "/proc/self/fd/2",
-	} {
-		if err := os.Symlink(target, filepath.Join("/dev", name)); err != nil {
-			return err
-		}
-	}
-	if err := unix.Unmount(req.OldDev, unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("unmount %s: %w", req.OldDev, err)
-	}
-
 	if req.Hosts != "" {
-		if err := unix.Mount(req.Hosts, "/etc/hosts", "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind %s over /etc/hosts: %w", req.Hosts, err)
-		}
-		// A running nscd would answer host lookups from its cache and
-		// bypass the private /etc/hosts: hide its socket.
-		for _, d := range []string{"/run/nscd", "/var/run/nscd"} {
-			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-				if err := unix.Mount("tmpfs", d, "tmpfs", 0, "mode=0755,size=64k"); err != nil {
-					return fmt.Errorf("hide %s: %w", d, err)
-				}
-			}
-		}
+		return nsmount.BindHosts(req.Hosts)
 	}
 	return nil
 }

@@ -17,10 +17,11 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"tcpwrap/internal/nsmount"
 )
 
 func main() {
@@ -29,46 +30,28 @@ func main() {
 	}
 	oldDev, logSock, allow, deny, hosts, prog := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5], os.Args[6]
 	argv := os.Args[7:]
-	must(unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""), "make / private")
-	must(unix.Mount("/dev", oldDev, "", unix.MS_BIND, ""), "bind /dev")
-	must(unix.Mount("tmpfs", "/dev", "tmpfs", unix.MS_NOSUID, "mode=0755,size=1m"), "tmpfs /dev")
-	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
-		src := filepath.Join(oldDev, name)
-		if _, err := os.Stat(src); err != nil {
-			continue
-		}
-		dst := filepath.Join("/dev", name)
-		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o666)
-		must(err, "create "+dst)
-		f.Close()
-		must(unix.Mount(src, dst, "", unix.MS_BIND, ""), "bind "+dst)
-	}
-	for name, target := range map[string]string{
-		"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
-		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2",
-		"log": logSock,
-	} {
-		must(os.Symlink(target, filepath.Join("/dev", name)), "symlink /dev/"+name)
-	}
-	must(unix.Unmount(oldDev, unix.MNT_DETACH), "unmount "+oldDev)
-	must(unix.Mount(allow, "/etc/hosts.allow", "", unix.MS_BIND, ""), "bind /etc/hosts.allow")
-	must(unix.Mount(deny, "/etc/hosts.deny", "", unix.MS_BIND, ""), "bind /etc/hosts.deny")
+	must(nsmount.MakePrivate())
+	must(nsmount.PrivateDev(oldDev, map[string]string{"log": logSock}))
+	must(mountErr(unix.Mount(allow, "/etc/hosts.allow", "", unix.MS_BIND, ""), "bind /etc/hosts.allow"))
+	must(mountErr(unix.Mount(deny, "/etc/hosts.deny", "", unix.MS_BIND, ""), "bind /etc/hosts.deny"))
 	if hosts != "-" {
-		must(unix.Mount(hosts, "/etc/hosts", "", unix.MS_BIND, ""), "bind /etc/hosts")
-		for _, d := range []string{"/run/nscd", "/var/run/nscd"} {
-			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-				must(unix.Mount("tmpfs", d, "tmpfs", 0, "mode=0755,size=64k"), "hide "+d)
-			}
-		}
+		must(nsmount.BindHosts(hosts))
 	}
 	err := syscall.Exec(prog, argv, os.Environ())
 	fail(fmt.Sprintf("exec %s: %v", prog, err))
 }
 
-func must(err error, what string) {
+func must(err error) {
 	if err != nil {
-		fail(what + ": " + err.Error())
+		fail(err.Error())
 	}
+}
+
+func mountErr(err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // fail reports on fd 2, which is the client's socket: the harness sees
