@@ -421,7 +421,7 @@ func (l *listener) waitLoop() {
 		}
 		sv := l.svc.Load()
 		l.s.sessions.add()
-		ok := l.s.runWait(l, sv, &request{sv: sv, rc: l.rc})
+		ok := l.s.runWait(l, sv, &request{sv: sv, rc: l.rc, start: l.s.now()})
 		l.s.sessions.done()
 		if !b.pause(ok, l.quit) {
 			return

@@ -490,3 +490,47 @@ func TestProgramSocketNagle(t *testing.T) {
 		}
 	}
 }
+
+// A stream "wait" program gets the listening socket and accepts by
+// itself; one that fails at once without accepting is started again
+// after a pause that doubles, not in a loop, and each run's session end
+// has its start and a duration.
+func TestStreamWait(t *testing.T) {
+	h := start(t, setup{nports: 2})
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("needs python3")
+	}
+	good := h.writeFile("accept.py", "#!/usr/bin/env python3\nimport socket\n"+
+		"l = socket.socket(fileno=0)\nc, a = l.accept()\nc.sendall(b'accepted ' + a[0].encode() + b'\\n')\nc.close()\n")
+	bad := h.writeFile("fail.sh", "#!/bin/sh\necho run >> "+filepath.Join(h.dir, "runs")+"\nexit 1\n")
+	os.Chmod(good, 0o755)
+	os.Chmod(bad, 0o755)
+	if w, err := h.load("127.0.0.1:{P0} stream tcp4 wait root {DIR}/accept.py accept\n"+
+		"127.0.0.1:{P1} stream tcp4 wait root {DIR}/fail.sh fail\n", true); err != nil {
+		t.Fatal(w, err)
+	}
+	if got := mustExchange(t, "127.0.0.2", h.addr(0), ""); got != "accepted 127.0.0.2\n" {
+		t.Errorf("wait program answered %q", got)
+	}
+	e := h.obs.nextEnd(t)
+	if e.Kind != "program" || e.Start.IsZero() || e.Duration <= 0 || e.Duration > 10*time.Second {
+		t.Errorf("session end %+v: want a start and a duration", e)
+	}
+	// The failing one: its connection stays pending, so it is started
+	// again and again; in 1.5 s with pauses of 0.1, 0.2, 0.4 and 0.8 s
+	// that is at most 5 runs.
+	c, err := net.Dial("tcp", h.addr(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(1500 * time.Millisecond)
+	b, _ := os.ReadFile(filepath.Join(h.dir, "runs"))
+	if n := strings.Count(string(b), "run"); n < 2 || n > 6 {
+		t.Errorf("the failing wait program ran %d times in 1.5 s; want 2 to 6 (pauses that double)", n)
+	}
+	e = h.obs.nextEnd(t)
+	if e.Start.IsZero() || e.Duration > time.Second || e.Status == nil || e.Status.Code != 1 {
+		t.Errorf("failed run's session end %+v", e)
+	}
+}
