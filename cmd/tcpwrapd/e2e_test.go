@@ -489,3 +489,29 @@ func TestCheck(t *testing.T) {
 		t.Errorf("--check of a good file: %v %q", err, out)
 	}
 }
+
+// A descriptor tcpwrapd was started with (here a file as fd 3, as a
+// shell's "exec 3>file" leaves it) does not reach the services, as
+// openbsd-inetd closes them before it runs one.
+func TestInheritedDescriptorsStayOut(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	marker := filepath.Join(dir, "inherited-marker")
+	f, err := os.Create(marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	script := filepath.Join(dir, "fds.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nfor f in /proc/$$/fd/*; do echo \"$f $(readlink $f)\"; done\n"), 0o755)
+	d := startDaemon(t, daemonSpec{nports: 1, extraFiles: []*os.File{f},
+		conf:  "127.0.0.1:{P0} stream tcp4 nowait root " + script + " fds\n",
+		allow: "ALL: ALL\n"})
+	got := mustExchange(t, "127.0.0.1", d.addr(0), "")
+	if !strings.Contains(got, "/fd/0 socket:") {
+		t.Fatalf("the service listed %q", got)
+	}
+	if strings.Contains(got, marker) {
+		t.Errorf("the service inherited tcpwrapd's fd 3:\n%s", got)
+	}
+}

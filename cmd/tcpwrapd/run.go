@@ -62,6 +62,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if !set.check && !set.foreground && !set.debug && getenv(readyFDEnv) == "" {
 		return daemonize(args, stderr)
 	}
+	closeOnExecInherited()
 	d := &daemon{set: set, getenv: getenv, stderr: stderr, pid: os.Getpid(), notify: newNotifier(getenv)}
 	if fd := getenv(readyFDEnv); fd != "" {
 		if n, err := strconv.Atoi(fd); err == nil {
@@ -77,6 +78,25 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 0
 	}
 	return d.loop()
+}
+
+// closeOnExecInherited marks the descriptors above 2 that tcpwrapd was
+// started with (from the shell or program that started it) close-on-exec,
+// so that no service inherits them: openbsd-inetd closes them all before
+// it runs a service, and a service holding, say, the pipe of the script
+// that started tcpwrapd would keep that script waiting. tcpwrapd's own
+// descriptors are close-on-exec already; the sockets of socket activation
+// and the daemonizing parent's pipe are still used, by tcpwrapd only.
+func closeOnExecInherited() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
 }
 
 // failed reports a start-up failure where the admin sees it.
