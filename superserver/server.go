@@ -60,6 +60,28 @@ type Observer interface {
 	SessionEnd(e *SessionEnd)
 }
 
+// cleanEnv returns env with one entry a name (the last one given, in the
+// place of the first) and without REMOTE_ADDR and REMOTE_PORT, which each
+// connection sets. A program's getenv would find the first of two
+// entries, a shell the last.
+func cleanEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	at := map[string]int{}
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "REMOTE_ADDR" || name == "REMOTE_PORT" {
+			continue
+		}
+		if i, ok := at[name]; ok {
+			out[i] = kv
+			continue
+		}
+		at[name] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
+
 // DefaultEnv is the environment the services' programs start with when
 // Config.Env is nil; REMOTE_ADDR and REMOTE_PORT are added to it.
 var DefaultEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -92,7 +114,9 @@ type Config struct {
 	// Backlog is the listen(2) backlog; zero means DefaultBacklog.
 	Backlog int
 	// Env is the environment every program starts with; nil means
-	// DefaultEnv.
+	// DefaultEnv. Of entries with the same name the last one counts (in
+	// the place of the first); REMOTE_ADDR and REMOTE_PORT are always
+	// the client's.
 	Env []string
 	// Rlimits are set on every program a service runs (not on spawn,
 	// twist or aclexec commands).
@@ -211,6 +235,7 @@ func New(cfg Config) (*Server, error) {
 	if s.env == nil {
 		s.env = DefaultEnv
 	}
+	s.env = cleanEnv(s.env)
 	if s.cfg.BannerFS == nil {
 		s.cfg.BannerFS = hostsfile.OS{}
 	}

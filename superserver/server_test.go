@@ -534,3 +534,33 @@ func TestStreamWait(t *testing.T) {
 		t.Errorf("failed run's session end %+v", e)
 	}
 }
+
+// Config.Env with a name given twice has it once, with the last value;
+// REMOTE_ADDR and REMOTE_PORT are the client's whatever Env says.
+func TestProgramEnvOneEntryAName(t *testing.T) {
+	h := start(t, setup{nports: 1, cfg: superserver.Config{Env: []string{
+		"PATH=/first", "FOO=1", "REMOTE_ADDR=spoofed", "PATH=/usr/bin:/bin", "FOO=2", "REMOTE_PORT=1"}}})
+	if w, err := h.load("127.0.0.1:{P0} stream tcp4 nowait root /usr/bin/env env\n", true); err != nil {
+		t.Fatal(w, err)
+	}
+	got := mustExchange(t, "127.0.0.4", h.addr(0), "")
+	h.obs.nextEnd(t)
+	count := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(got), "\n") {
+		name, _, _ := strings.Cut(l, "=")
+		count[name]++
+	}
+	for _, want := range []string{"PATH=/usr/bin:/bin\n", "FOO=2\n", "REMOTE_ADDR=127.0.0.4\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("environment has no %q:\n%s", want, got)
+		}
+	}
+	for name, n := range count {
+		if n > 1 {
+			t.Errorf("%s is in the environment %d times:\n%s", name, n, got)
+		}
+	}
+	if strings.Contains(got, "spoofed") || strings.Contains(got, "REMOTE_PORT=1\n") {
+		t.Errorf("Env's REMOTE_ values reached the program:\n%s", got)
+	}
+}

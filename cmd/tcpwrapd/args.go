@@ -56,6 +56,11 @@ type longOption struct {
 }
 
 func intArg(dst *int, min int) func(*settings, string) error {
+	return rangeArg(dst, min, 999999999)
+}
+
+// rangeArg takes a number from min to max.
+func rangeArg(dst *int, min, max int) func(*settings, string) error {
 	return func(_ *settings, v string) error {
 		if v == "" || strings.TrimLeft(v, "0123456789") != "" || len(v) > 9 {
 			return fmt.Errorf("%q is not a number", v)
@@ -63,6 +68,9 @@ func intArg(dst *int, min int) func(*settings, string) error {
 		n, _ := strconv.Atoi(v)
 		if n < min {
 			return fmt.Errorf("%d is below %d", n, min)
+		}
+		if n > max {
+			return fmt.Errorf("%d is above %d", n, max)
 		}
 		*dst = n
 		return nil
@@ -100,8 +108,8 @@ func longOptions(s *settings) []longOption {
 				s.sourceRate = r
 				return err
 			}},
-		{"ipv4-prefix", "BITS", "IPv4 clients in one prefix of this length are one source (default 32)", intArg(&s.ipv4Bits, 1)},
-		{"ipv6-prefix", "BITS", "IPv6 clients in one prefix of this length are one source (default 64)", intArg(&s.ipv6Bits, 1)},
+		{"ipv4-prefix", "BITS", "IPv4 clients in one prefix of this length are one source (default 32)", rangeArg(&s.ipv4Bits, 1, 32)},
+		{"ipv6-prefix", "BITS", "IPv6 clients in one prefix of this length are one source (default 64)", rangeArg(&s.ipv6Bits, 1, 128)},
 		{"max-sources", "N", "the most sources tracked at once (default 65536)", intArg(&s.maxSources, 1)},
 		{"log-interval", "DURATION", "how often, at most, a limit refusal of one kind is logged (default 1m)",
 			func(s *settings, v string) (err error) { s.logInterval, err = durationArg(v); return err }},
@@ -114,11 +122,14 @@ func longOptions(s *settings) []longOption {
 				s.metrics = v
 				return nil
 			}},
-		{"env", "NAME=VALUE", "add to the environment of every service (repeatable; default PATH only)",
+		{"env", "NAME=VALUE", "set in the environment of every service (repeatable; the last one of a NAME counts; default PATH only)",
 			func(s *settings, v string) error {
 				name, _, ok := strings.Cut(v, "=")
-				if !ok || name == "" || strings.ContainsAny(name, "\x00") {
+				if !ok || name == "" || strings.ContainsAny(v, "\x00") {
 					return fmt.Errorf("%q is not NAME=VALUE", v)
+				}
+				if name == "REMOTE_ADDR" || name == "REMOTE_PORT" {
+					return fmt.Errorf("%s is the client's, set for each connection", name)
 				}
 				s.env = append(s.env, v)
 				return nil

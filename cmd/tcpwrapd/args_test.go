@@ -60,6 +60,9 @@ func TestParseArgs(t *testing.T) {
 		{name: "flag with value", args: []string{"--strict=yes"}, err: "option --strict takes no value"},
 		{name: "two configs", args: []string{"a.conf", "b.conf"}, err: "more than one configuration file"},
 		{name: "bad env", args: []string{"--env", "=x"}, err: `"=x" is not NAME=VALUE`},
+		{name: "env of the client", args: []string{"--env", "REMOTE_ADDR=1.2.3.4"}, err: "REMOTE_ADDR is the client's"},
+		{name: "IPv4 prefix too long", args: []string{"--ipv4-prefix=33"}, err: "--ipv4-prefix: 33 is above 32"},
+		{name: "IPv6 prefix too long", args: []string{"--ipv6-prefix", "129"}, err: "--ipv6-prefix: 129 is above 128"},
 		{name: "bad rlimit", args: []string{"--rlimit", "nofile=2:1"}, err: "soft limit is above the hard one"},
 		{name: "bad duration", args: []string{"--shutdown-timeout", "-1s"}, err: "is not a duration"},
 	}
