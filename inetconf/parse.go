@@ -153,6 +153,7 @@ type entry struct {
 	name     string // the service field
 	proto    string
 	family   Family
+	dual     bool // one of the two listeners of a tcp or udp entry
 	addr     netip.Addr
 	socktype SockType // 0 for a word other than stream or dgram
 	sockWord string
@@ -174,6 +175,12 @@ type entry struct {
 
 func (p *parser) warn(line int, inetd, format string, args ...any) {
 	p.warnings = append(p.warnings, Warning{File: p.file, Line: line, Text: sprintf(format, args...), Inetd: inetd})
+}
+
+// note is warn for a Warning.Note.
+func (p *parser) note(line int, inetd, format string, args ...any) {
+	p.warn(line, inetd, format, args...)
+	p.warnings[len(p.warnings)-1].Note = true
 }
 
 // getconfigent returns the listeners of the next entry, one for each
@@ -350,12 +357,14 @@ func (p *parser) protocol(e *entry, word string) bool {
 		p.override = false
 		e.family = IPv6
 		e.proto += "6"
+		e.dual = true
 	case strings.HasSuffix(proto, "4"):
 		e.family = IPv4
 	case strings.HasSuffix(proto, "6"):
 		e.family = IPv6
 	default:
 		e.family = IPv4
+		e.dual = true
 		p.override = true
 	}
 	if strings.HasPrefix(proto, "rpc/") {
@@ -645,7 +654,12 @@ func (p *parser) expandHosts(e *entry) []*entry {
 			if inetdErr != "" {
 				inetd = sprintf("%s/%s: %s: %s", e.name, e.proto, host, inetdErr)
 			}
-			p.warn(e.line, inetd, "%s/%s: host %q: %s: no listener there", e.name, e.proto, host, ourErr)
+			warn := p.warn
+			if e.dual && inetdErr == wrongFamily {
+				// The other listener of the entry gets the address.
+				warn = p.note
+			}
+			warn(e.line, inetd, "%s/%s: host %q: %s: no listener there", e.name, e.proto, host, ourErr)
 			continue
 		}
 		for _, a := range addrs {
@@ -661,6 +675,10 @@ func (p *parser) expandHosts(e *entry) []*entry {
 	return out
 }
 
+// wrongFamily is openbsd-inetd's message for a numeric host of the
+// other family (gai_strerror's EAI_ADDRFAMILY).
+const wrongFamily = "Address family for hostname not supported"
+
 // resolve finds the addresses of one host for the entry's family, with
 // getaddrinfo's error text (for openbsd-inetd's message) and ours.
 func (p *parser) resolve(host string, e *entry) (addrs []netip.Addr, inetdErr, ourErr string) {
@@ -672,7 +690,6 @@ func (p *parser) resolve(host string, e *entry) (addrs []netip.Addr, inetdErr, o
 		}
 		return nil, "ai_socktype not supported", sprintf("socket type %q %s; want stream or dgram", e.sockWord, what)
 	}
-	const wrongFamily = "Address family for hostname not supported"
 	if host == "*" {
 		if e.family == IPv4 {
 			return []netip.Addr{netip.IPv4Unspecified()}, "", ""
@@ -684,7 +701,7 @@ func (p *parser) resolve(host string, e *entry) (addrs []netip.Addr, inetdErr, o
 			return nil, wrongFamily, "an IPv4 address, and " + e.proto + " listens on IPv6"
 		}
 		if a.String() != host {
-			p.warn(e.line, "", "host %q is read as %s (inet_aton(3) rules)", host, a)
+			p.note(e.line, "", "host %q is read as %s (inet_aton(3) rules)", host, a)
 		}
 		return []netip.Addr{a}, "", ""
 	}

@@ -281,6 +281,13 @@ type Warning struct {
 	// It holds the file's words unescaped, as openbsd-inetd logs them:
 	// escape it before it reaches a terminal.
 	Inetd string
+	// Note marks a warning about an entry that listens all the same: a
+	// host address read by inet_aton(3)'s rules, or a tcp or udp entry
+	// (IPv4 and IPv6) whose host has no address in one of the two
+	// families while its other listener is made. It is worth telling,
+	// not a problem: openbsd-inetd logs it and serves the rest, and
+	// tcpwrapd's reloads, --strict and --check accept it.
+	Note bool
 }
 
 // String is "FILE:LINE: TEXT".

@@ -279,9 +279,11 @@ func (e *RejectedError) Error() string {
 // Load makes services the running configuration. Each is checked first
 // (users and groups exist, programs are executable files, redirect
 // targets are well formed); with strict, any problem, or any warning in
-// parseWarnings (those of inetconf.Parse), rejects the whole set with a
-// *RejectedError and changes nothing. Without strict the services with
-// problems are left out, each with a warning, as openbsd-inetd does.
+// parseWarnings (those of inetconf.Parse) but notes (Warning.Note),
+// rejects the whole set with a *RejectedError and changes nothing.
+// Without strict the services with problems are left out, each with a
+// warning, as openbsd-inetd does. The warnings returned include the
+// notes.
 //
 // Applying the set keeps every listening socket whose inetconf.Key the
 // new set still has (new connections get the new entry's settings; a
@@ -291,8 +293,8 @@ func (e *RejectedError) Error() string {
 // the warnings and tried again every RetryInterval.
 func (s *Server) Load(services []inetconf.Service, parseWarnings []inetconf.Warning, strict bool) ([]inetconf.Warning, error) {
 	set, warns := s.compileAll(services, parseWarnings)
-	if strict && len(warns) > 0 {
-		return warns, &RejectedError{Problems: warns}
+	if p := Problems(warns); strict && len(p) > 0 {
+		return warns, &RejectedError{Problems: p}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -342,8 +344,19 @@ func (s *Server) Load(services []inetconf.Service, parseWarnings []inetconf.Warn
 	return warns, nil
 }
 
+// Problems returns the warnings that are not notes (Warning.Note).
+func Problems(warns []inetconf.Warning) []inetconf.Warning {
+	var p []inetconf.Warning
+	for _, w := range warns {
+		if !w.Note {
+			p = append(p, w)
+		}
+	}
+	return p
+}
+
 // Check makes the checks of Load without applying anything, and returns
-// the problems found (after parseWarnings).
+// the warnings, parseWarnings first (Problems tells which are problems).
 func (s *Server) Check(services []inetconf.Service, parseWarnings []inetconf.Warning) []inetconf.Warning {
 	_, warns := s.compileAll(services, parseWarnings)
 	return warns
@@ -433,7 +446,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.mu.Lock()
 			for k, sv := range s.failed {
 				if err := s.openLocked(sv); err != nil {
-					s.debugf("listen %s: %v", k, err)
+					s.debugf("%s:%d: %s: %v (tried again every %v)", sv.def.File, sv.def.Line, sv.id, err, s.cfg.RetryInterval)
 				} else {
 					s.logf(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "%s: listening on %s", sv.id, k)
 				}

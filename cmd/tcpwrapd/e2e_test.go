@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -487,6 +488,35 @@ func TestCheck(t *testing.T) {
 	os.WriteFile(conf, []byte("7009 stream tcp4 nowait root /bin/echo echo\n"), 0o644)
 	if out, err := exec.Command(binary(t), "--check", conf).CombinedOutput(); err != nil || len(out) != 0 {
 		t.Errorf("--check of a good file: %v %q", err, out)
+	}
+	// An IPv4 host on a tcp entry (IPv4 and IPv6) has no IPv6 listener,
+	// as openbsd-inetd also says; the IPv4 one is made: a note, not a
+	// problem.
+	os.WriteFile(conf, []byte("127.0.0.2:7009 stream tcp nowait root /bin/echo echo\n"), 0o644)
+	out, err = exec.Command(binary(t), "--check", conf).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), conf+`:1: note: 7009/tcp6: host "127.0.0.2": an IPv4 address, and tcp6 listens on IPv6: no listener there`) {
+		t.Errorf("--check of an IPv4 host on a tcp entry: %v %q", err, out)
+	}
+}
+
+// Reloads accept notes, and tell what they could not apply: a new
+// listener whose port is taken is logged with its file and line.
+func TestReloadNotesAndBusyPorts(t *testing.T) {
+	d := startDaemon(t, daemonSpec{nports: 2, allow: "ALL: ALL\n",
+		conf: "127.0.0.1:{P0} stream tcp4 nowait root /bin/echo echo\n"})
+	busy, err := net.Listen("tcp4", d.addr(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	d.write("inetd.conf", d.expand("127.0.0.1:{P0} stream tcp nowait root /bin/echo echo\n"+
+		"127.0.0.1:{P1} stream tcp4 nowait root /bin/echo echo\n"))
+	d.signal(syscall.SIGHUP)
+	d.log.WaitFor(t, "reloaded (SIGHUP)")
+	d.log.WaitFor(t, fmt.Sprintf(`inetd.conf:1: note: %d/tcp6: host "127.0.0.1": an IPv4 address`, d.ports[0]))
+	d.log.WaitFor(t, fmt.Sprintf("inetd.conf:2: 127.0.0.1:%d/tcp4: listen tcp4 127.0.0.1:%d: bind: address already in use (tried again every", d.ports[1], d.ports[1]))
+	if got := mustExchange(t, "127.0.0.1", d.addr(0), ""); got != "\n" {
+		t.Errorf("the kept service answered %q", got)
 	}
 }
 

@@ -99,6 +99,37 @@ func closeOnExecInherited() {
 	}
 }
 
+// warningText is a configuration warning as tcpwrapd shows it:
+// "FILE:LINE: TEXT", with "note: " before the text of a note.
+func warningText(w inetconf.Warning) string {
+	if w.Note {
+		w.Text = "note: " + w.Text
+	}
+	return w.String()
+}
+
+// logWarning logs a configuration warning (a note at notice level), and
+// shows it on standard error in the foreground (-d shows every log line
+// anyway).
+func (d *daemon) logWarning(w inetconf.Warning) {
+	p := audit.ErrorPriority
+	if w.Note {
+		p = audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}
+	}
+	d.log(p, "%s", warningText(w))
+	if d.set.foreground && !d.set.debug {
+		fmt.Fprintln(d.stderr, "tcpwrapd: "+warningText(w))
+	}
+}
+
+// plural is "1 listener", "2 listeners".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
 // failed reports a start-up failure where the admin sees it.
 func (d *daemon) failed(err error) {
 	msg := "tcpwrapd: " + err.Error()
@@ -193,21 +224,18 @@ func (d *daemon) start() error {
 		return err
 	}
 	if set.check {
-		problems := d.srv.Check(svcs, warns)
-		for _, w := range problems {
-			fmt.Fprintln(d.stderr, w)
+		all := d.srv.Check(svcs, warns)
+		for _, w := range all {
+			fmt.Fprintln(d.stderr, warningText(w))
 		}
-		if len(problems) > 0 {
-			return fmt.Errorf("%s: %d problems", set.config, len(problems))
+		if n := len(superserver.Problems(all)); n > 0 {
+			return fmt.Errorf("%s: %s", set.config, plural(n, "problem"))
 		}
 		return nil
 	}
 	warns, err = d.srv.Load(svcs, warns, set.strict)
 	for _, w := range warns {
-		d.log(audit.ErrorPriority, "%s", w)
-		if set.foreground || set.debug {
-			fmt.Fprintln(d.stderr, "tcpwrapd: "+w.String())
-		}
+		d.logWarning(w)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: configuration has problems (and --strict)", set.config)
@@ -223,7 +251,7 @@ func (d *daemon) start() error {
 			return fmt.Errorf("pidfile: %v", err)
 		}
 	}
-	d.log(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "started: %s, %d listeners", set.config, len(d.srv.Listeners()))
+	d.log(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "started: %s, %s", set.config, plural(len(d.srv.Listeners()), "listener"))
 	return nil
 }
 
@@ -339,7 +367,7 @@ func (d *daemon) reload(why string) {
 	d.engine.Reload()
 	svcs, warns, err := d.readConfig()
 	if err == nil {
-		_, err = d.srv.Load(svcs, warns, true)
+		warns, err = d.srv.Load(svcs, warns, true)
 	}
 	if err != nil {
 		if d.metrics != nil {
@@ -347,7 +375,7 @@ func (d *daemon) reload(why string) {
 		}
 		var rej *superserver.RejectedError
 		if errors.As(err, &rej) {
-			d.log(audit.ErrorPriority, "reload (%s): %s has %d problems: rejected, the running configuration stays", why, d.set.config, len(rej.Problems))
+			d.log(audit.ErrorPriority, "reload (%s): %s has %s: rejected, the running configuration stays", why, d.set.config, plural(len(rej.Problems), "problem"))
 			for _, w := range rej.Problems {
 				d.log(audit.ErrorPriority, "%s", w)
 			}
@@ -359,7 +387,11 @@ func (d *daemon) reload(why string) {
 	if d.metrics != nil {
 		d.metrics.reloads.WithLabelValues("applied").Inc()
 	}
-	d.log(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "reloaded (%s): %d listeners", why, len(d.srv.Listeners()))
+	// Notes, and sockets that could not be opened (tried again).
+	for _, w := range warns {
+		d.logWarning(w)
+	}
+	d.log(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice}, "reloaded (%s): %s", why, plural(len(d.srv.Listeners()), "listener"))
 }
 
 // stop shuts down gracefully.
