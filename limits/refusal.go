@@ -3,6 +3,7 @@ package limits
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -74,18 +75,23 @@ func (r Refusal) String() string {
 	if r.Reason == Admitted {
 		return "admitted"
 	}
-	s := r.Reason.String() + ":"
+	var what []string
 	if r.Service != "" {
-		s += " service " + strconv.Quote(r.Service)
+		what = append(what, "service "+strconv.Quote(r.Service))
 	}
 	switch {
 	case r.Source.IsValid():
-		s += " " + r.Source.String()
+		what = append(what, r.Source.String())
 	case r.Reason == SourceRate || r.Reason == SourceConcurrent:
-		s += " unknown source"
+		what = append(what, "unknown source")
 	}
 	if r.Overflow {
-		s += " (overflow)"
+		what = append(what, "(overflow)")
+	}
+	s := r.Reason.String()
+	if len(what) > 0 {
+		// A global-max summary has neither service nor source.
+		s += ": " + strings.Join(what, " ")
 	}
 	if r.Suppressed > 0 {
 		s += ", " + strconv.FormatInt(r.Suppressed, 10) + " more suppressed"
