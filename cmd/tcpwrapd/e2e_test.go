@@ -497,6 +497,20 @@ func TestCheck(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), conf+`:1: note: 7009/tcp6: host "127.0.0.2": an IPv4 address, and tcp6 listens on IPv6: no listener there`) {
 		t.Errorf("--check of an IPv4 host on a tcp entry: %v %q", err, out)
 	}
+	// --check also reads the logging configuration, which would stop
+	// tcpwrapd from starting, and says why a services file is not used.
+	logConf := filepath.Join(dir, "logging.conf")
+	os.WriteFile(logConf, []byte("syslog on\nsyslog maybe\n"), 0o644)
+	os.WriteFile(conf, []byte("7009 stream tcp4 nowait root /bin/echo echo\n"), 0o644)
+	out, err = exec.Command(binary(t), "--check", "--logging-conf", logConf, "--services", filepath.Join(dir, "none"), conf).CombinedOutput()
+	for _, w := range []string{"logging: " + logConf + ":2: ", filepath.Join(dir, "none") + ": note: cannot read the services file", "1 problem\n"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("--check does not say %q:\n%s", w, out)
+		}
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("--check with a bad logging.conf: %v", err)
+	}
 }
 
 // Reloads accept notes, and tell what they could not apply: a new

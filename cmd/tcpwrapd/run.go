@@ -105,6 +105,9 @@ func warningText(w inetconf.Warning) string {
 	if w.Note {
 		w.Text = "note: " + w.Text
 	}
+	if w.Line == 0 {
+		return w.File + ": " + w.Text
+	}
 	return w.String()
 }
 
@@ -228,8 +231,15 @@ func (d *daemon) start() error {
 		for _, w := range all {
 			fmt.Fprintln(d.stderr, warningText(w))
 		}
-		if n := len(superserver.Problems(all)); n > 0 {
-			return fmt.Errorf("%s: %s", set.config, plural(n, "problem"))
+		n := len(superserver.Problems(all))
+		// What would stop tcpwrapd from starting, checked without
+		// opening anything.
+		if err := checkLogging(set); err != nil {
+			fmt.Fprintf(d.stderr, "logging: %v\n", err)
+			n++
+		}
+		if n > 0 {
+			return errors.New(plural(n, "problem"))
 		}
 		return nil
 	}
@@ -276,6 +286,17 @@ func (d *daemon) checkInherited() {
 }
 
 // openTrail opens the audit trail the logging configuration describes.
+// checkLogging reads the logging configuration as openTrail does,
+// without opening its destinations.
+func checkLogging(set *settings) error {
+	c, err := logconf.Load(set.loggingConf)
+	if err != nil {
+		return err
+	}
+	_, err = trail.FromConfig(c)
+	return err
+}
+
 func openTrail(set *settings) (*trail.Trail, error) {
 	c, err := logconf.Load(set.loggingConf)
 	if err != nil {
@@ -292,19 +313,29 @@ func openTrail(set *settings) (*trail.Trail, error) {
 // readConfig reads /etc/services and the inetd.conf.
 func (d *daemon) readConfig() ([]inetconf.Service, []inetconf.Warning, error) {
 	opts := inetconf.Options{Resolver: hostResolver{}, DaemonDir: d.set.daemonDir}
-	if f, err := os.Open(d.set.services); err == nil {
-		ports, _, err := inetconf.ParseServices(f, d.set.services)
+	var servicesNote []inetconf.Warning
+	f, err := os.Open(d.set.services)
+	if err == nil {
+		var ports *inetconf.ServicesFile
+		ports, _, err = inetconf.ParseServices(f, d.set.services)
 		f.Close()
 		if err == nil {
 			opts.Ports = ports
 		}
 	}
-	f, err := os.Open(d.set.config)
+	if err != nil {
+		// Entries naming a service then fail, each with its problem;
+		// this says why.
+		servicesNote = []inetconf.Warning{{File: d.set.services, Note: true,
+			Text: fmt.Sprintf("cannot read the services file (%v): services are known by number only", err)}}
+	}
+	f, err = os.Open(d.set.config)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	return inetconf.Parse(f, d.set.config, opts)
+	svcs, warns, err := inetconf.Parse(f, d.set.config, opts)
+	return svcs, append(servicesNote, warns...), err
 }
 
 // loop serves until SIGTERM or SIGINT, reloading on SIGHUP and when the
