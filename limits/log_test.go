@@ -107,7 +107,7 @@ func TestLogKinds(t *testing.T) {
 	l.Sweep(report)
 	slices.Sort(got)
 	want := []string{
-		`global-max:, 1 more suppressed`,
+		`global-max, 1 more suppressed`,
 		`service-max: service "ftp", 1 more suppressed`,
 		`source-rate: 192.0.2.1/32, 1 more suppressed`,
 	}
