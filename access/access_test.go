@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -67,6 +68,11 @@ var files = fstest.MapFS{
 	"lists/inner":  {Data: []byte("10.0.0.1\n")},
 	"lists/self":   {Data: []byte("/lists/self 10.0.0.7\n")},
 	"ban/sshd":     {Data: []byte("Hello %a from %d\n[unbalanced %d\n\x00lost line\nno newline at end")},
+	// A NUL ends a word as it ends a C string; the word goes on to the
+	// next blank all the same.
+	"lists/nul":      {Data: []byte("10.9.9.9\x00 10.0.0.1\x00junk\n")},
+	"lists/nulhead":  {Data: []byte("junk\x0010.0.0.1\n")},
+	"lists/nulempty": {Data: []byte("\x00 \x00x\n\x00\n10.0.0.2\n")},
 }
 
 func run(t *testing.T, c tc) (string, []string, access.Decision) {
@@ -152,6 +158,8 @@ func TestDecide(t *testing.T) {
 		{name: "C12 port 0 with server", allow: "0: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
 		{name: "C17 signed port", allow: "-0: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
 		{name: "C18 -1 is a name", allow: "-1: ALL\n", deny: "ALL: ALL\n", req: addr("-1", "10.0.0.1"), want: "granted"},
+		{name: "long s is not s in a daemon name", allow: "\u017fshd: ALL\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "denied"},
+		{name: "Kelvin sign is not K in KNOWN", allow: "\u212aNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "denied"},
 		{name: "C14 KNOWN daemon", allow: "KNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("unknown", "10.0.0.1"), want: "denied"},
 		{name: "empty daemon name is KNOWN", allow: "KNOWN: ALL\n", deny: "ALL: ALL\n", req: addr("", "10.0.0.1"), want: "granted"},
 		{name: "port wraps at 2^32", allow: "4294967296: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, want: "granted"},
@@ -198,6 +206,20 @@ func TestDecide(t *testing.T) {
 		{name: "D42 KNOWN@ALL without user", allow: "sshd: KNOWN@ALL\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "denied"},
 		{name: "D43 user wildcard", allow: "sshd: r*t@ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, User: "ROOT"}, want: "granted"},
 		{name: "D45 daemon@host", allow: "sshd@srv.example.com: ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, Server: access.Endpoint{IP: ip("10.2.2.2")}}, hooks: access.Hooks{Names: names{"10.2.2.2": "srv.example.com"}}, want: "granted"},
+		{name: "long s is not s in a host name", allow: "sshd: localho\u017ft\n", deny: "ALL: ALL\n", req: sock("sshd", "10.1.1.1"), hooks: access.Hooks{Names: names{"10.1.1.1": "localhost"}}, want: "denied"},
+		{name: "Kelvin sign is not K in KNOWN host", allow: "sshd: \u212aNOWN\n", deny: "ALL: ALL\n", req: sock("sshd", "10.1.1.1"), hooks: access.Hooks{Names: names{"10.1.1.1": "localhost"}}, want: "denied"},
+		{name: "Kelvin sign is not K in UNKNOWN", allow: "sshd: UN\u212aNOWN\n", deny: "ALL: ALL\n", req: addr("sshd", "10.1.1.1"), want: "denied"},
+		{name: "long s is not s in a user", allow: "sshd: \u017fam@ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, User: "sam"}, want: "denied"},
+		{name: "Kelvin sign is not K in KNOWN user", allow: "sshd: \u212aNOWN@ALL\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}, User: "root"}, want: "denied"},
+		{name: "mask length 2^32+8 is 8", allow: "sshd: 127.0.0.0/4294967304\n", deny: "ALL: ALL\n", req: addr("sshd", "127.0.0.1"), want: "granted"},
+		{name: "mask length -(2^32-8) is 8", allow: "sshd: 127.0.0.0/-4294967288\n", deny: "ALL: ALL\n", req: addr("sshd", "127.0.0.1"), want: "granted"},
+		{name: "mask length LONG_MIN+8 is 8", allow: "sshd: 127.0.0.0/-9223372036854775800\n", deny: "ALL: ALL\n", req: addr("sshd", "127.0.0.1"), want: "granted"},
+		{name: "mask length overflow is -1", allow: "sshd: 127.0.0.0/18446744073709551624\n", deny: "ALL: ALL\n", req: addr("sshd", "127.0.0.1"), want: "denied"},
+		{name: "v6 length 2^32+128 is 128", allow: "sshd: [::1]/4294967424\n", deny: "ALL: ALL\n", req: addr("sshd", "::1"), want: "granted"},
+		{name: "v6 length 2^32 is 0", allow: "sshd: [::]/4294967296\n", deny: "ALL: ALL\n", req: addr("sshd", "::1"), want: "granted"},
+		{name: "NUL ends a /file word", allow: "sshd: /lists/nul\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "granted"},
+		{name: "NUL hides the rest of a /file word", allow: "sshd: /lists/nulhead\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "denied"},
+		{name: "empty /file words match nothing", allow: "sshd: /lists/nulempty\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.2"), want: "granted"},
 		{name: "D48 netgroup without NIS", allow: "sshd: @ng\n", deny: "ALL: ALL\n", req: addr("sshd", "10.0.0.1"), want: "denied"},
 		{name: "D49 UNKNOWN matches paranoid client", allow: "sshd: UNKNOWN\n", deny: "ALL: ALL\n", req: access.Request{Daemon: "sshd", Client: access.Endpoint{Name: "paranoid"}}, want: "granted"},
 		// E: options
@@ -212,6 +234,17 @@ func TestDecide(t *testing.T) {
 			log: []string{"matched:  hosts.allow line 1", "option:   severity local0.bogus", `error: hosts.allow, line 1: bad syslog facility or severity: "bogus"`}},
 		{name: "E09 umask octal", allow: "sshd: ALL: umask 08\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied"},
 		{name: "E10 one = eaten", allow: "sshd: ALL: SPAWN = = x\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted", log: []string{"matched:  hosts.allow line 1", "option:   SPAWN = x"}},
+		{name: "keyword ended by = keeps the next =", allow: "sshd: ALL: umask==022\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied",
+			log: []string{"matched:  hosts.allow line 1", "option:   umask =022", `error: hosts.allow, line 1: bad umask value: "=022"`}},
+		{name: "allow== has a value", allow: "sshd: ALL: allow==\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied",
+			log: []string{"matched:  hosts.allow line 1", `error: hosts.allow, line 1: option "allow" requires no value`}},
+		{name: "spawn= =x", allow: "sshd: ALL: spawn= =x\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted", log: []string{"matched:  hosts.allow line 1", "option:   spawn =x"}},
+		{name: "Kelvin sign is not K in an option name", allow: "sshd: ALL: \u212aeepalive\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied",
+			log: []string{"matched:  hosts.allow line 1", "error: hosts.allow, line 1: bad option name: \"\u212aeepalive\""}},
+		{name: "Kelvin sign is not K in a facility", allow: "sshd: ALL: severity \u212aern.err\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied"},
+		{name: "linger below 2^63 wraps", allow: "sshd: ALL: linger 5000000000000000001\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted"},
+		{name: "rfc931 LONG_MIN is 0", allow: "sshd: ALL: rfc931 -9223372036854775808\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied"},
+		{name: "umask 2^63 is 0", allow: "sshd: ALL: umask 1000000000000000000000\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted"},
 		{name: "E12 rfc931 timeout", allow: "sshd: ALL: rfc931 0\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied"},
 		{name: "E17 whitespace-only field", allow: "sshd: ALL: spawn x: : deny\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied",
 			log: []string{"matched:  hosts.allow line 1", "option:   spawn x", "error: hosts.allow, line 1: missing option name"}},
@@ -242,6 +275,48 @@ func TestDecide(t *testing.T) {
 				t.Errorf("log:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(c.log, "\n"))
 			}
 		})
+	}
+}
+
+// TestZones: an interface name is a scope only for link-local addresses,
+// as glibc's getaddrinfo takes it; elsewhere only a number is, and a
+// pattern with a bad scope never matches.
+func TestZones(t *testing.T) {
+	zones := func(z string) bool {
+		if _, err := strconv.ParseUint(z, 10, 32); err == nil {
+			return true
+		}
+		return z == "lo" || z == "eth0"
+	}
+	for _, c := range []struct {
+		pat, client string
+		zones       func(string) bool
+		want        access.Verdict
+	}{
+		{"[::1%lo]", "::1", zones, access.Denied},
+		{"[::1%lo]", "::1", nil, access.Denied},
+		{"[::1%eth0]/128", "::1", zones, access.Denied},
+		{"[::%lo]/0", "::1", zones, access.Denied},
+		{"[::1%1]", "::1", zones, access.Granted},
+		{"[::1%4294967296]", "::1", zones, access.Denied},
+		{"[fe80::1%lo]", "fe80::1", zones, access.Granted},
+		{"[fe80::1%nosuch]", "fe80::1", zones, access.Denied},
+		{"[fe80::%eth0]/64", "fe80::1", zones, access.Granted},
+		{"[ff02::1%lo]", "ff02::1", zones, access.Granted},
+		{"[ff01::1%lo]", "ff01::1", zones, access.Granted},
+		{"[ff12::1%lo]", "ff12::1", zones, access.Granted},
+		{"[ff05::1%lo]", "ff05::1", zones, access.Denied},
+		{"[fec0::1%lo]", "fec0::1", zones, access.Denied},
+	} {
+		opts := access.ParseOptions{Zones: c.zones}
+		p := access.Policy{
+			Allow: access.Parse([]byte("sshd: "+c.pat+"\n"), "hosts.allow", opts),
+			Deny:  access.Parse([]byte("ALL: ALL\n"), "hosts.deny", opts),
+		}
+		d := p.Decide(access.NewFacts(addr("sshd", c.client), access.Hooks{}))
+		if d.Verdict != c.want {
+			t.Errorf("%s against %s (zones %v): %v, want %v", c.pat, c.client, c.zones != nil, d.Verdict, c.want)
+		}
 	}
 }
 

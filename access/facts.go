@@ -337,18 +337,6 @@ func (f *Facts) ServerInfo() string {
 	return f.Daemon()
 }
 
-func eqFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if upper(a[i]) != upper(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // value returns the expansion of %c and, when the expansion is the cached
 // value itself, a pointer to it so that sanitising can change it in place.
 func (f *Facts) value(c byte) (string, *string, bool) {

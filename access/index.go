@@ -128,7 +128,7 @@ func (k *keys) addNetmask(m *netmask) bool {
 // that needs a name, a user, a file or a netgroup is not indexable.
 func (k *keys) addToken(tok string) bool {
 	switch {
-	case tok[0] == '@', tok[0] == '/', strings.EqualFold(tok, "KNOWN"), strings.EqualFold(tok, "LOCAL"):
+	case tok[0] == '@', tok[0] == '/', eqFold(tok, "KNOWN"), eqFold(tok, "LOCAL"):
 		return false
 	}
 	if _, _, ok := splitAt(tok[1:], '@'); ok {

@@ -246,7 +246,8 @@ type ParseOptions struct {
 	// Zones tells whether an IPv6 scope ("%eth0") names an interface. A
 	// bracketed pattern whose scope does not never matches, as in Debian's
 	// tcp_wrappers, where the address then fails to parse. Nil accepts
-	// every scope.
+	// every scope that glibc would try (an interface name is tried only
+	// on link-local addresses, see zoneOK, whatever Zones says).
 	Zones func(zone string) bool
 }
 

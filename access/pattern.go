@@ -1,6 +1,7 @@
 package access
 
 import (
+	"net/netip"
 	"strings"
 )
 
@@ -70,9 +71,9 @@ func (c *compiler) host(tok string) hostPattern {
 	case tok[0] == '/':
 		p.kind = hostFile
 		p.file = c.fileList(tok)
-	case strings.EqualFold(tok, "KNOWN"):
+	case eqFold(tok, "KNOWN"):
 		p.kind = hostKnown
-	case strings.EqualFold(tok, "LOCAL"):
+	case eqFold(tok, "LOCAL"):
 		p.kind = hostLocal
 	default:
 		if net, mask, ok := splitAt(tok, '/'); ok {
@@ -95,20 +96,49 @@ func (c *compiler) host(tok string) hostPattern {
 	return p
 }
 
-// numericOnly reports whether s has only digits, dots and slashes.
-// zoneOK reports whether the scope of a bracketed address, if any, names
-// an interface.
+// zoneOK reports whether the scope of a bracketed address, if any, is one
+// glibc's getaddrinfo accepts (__inet6_scopeid_pton): a decimal number for
+// any address, an interface name only for a link-local unicast address or
+// an interface- or link-local multicast one. "[::1%lo]" fails to parse
+// there, and so never matches, though lo exists; "[::1%1]" matches ::1.
+// Whether a name or number is an interface is for c.zones to say.
 func (c *compiler) zoneOK(tok string) bool {
 	i := strings.IndexByte(tok, '%')
-	if i < 0 || c.zones == nil {
+	if i < 0 {
 		return true
 	}
 	zone := strings.TrimSuffix(tok[i+1:], "]")
 	if j := strings.IndexByte(zone, ']'); j >= 0 {
 		zone = zone[:j]
 	}
-	return c.zones(zone)
+	if (zone == "" || !isDigit(zone[0])) && !namedScope(tok[1:i]) {
+		return false
+	}
+	return c.zones == nil || c.zones(zone)
 }
+
+// namedScope reports whether the IPv6 address s (without its scope) is one
+// whose scope may be an interface name: glibc's IN6_IS_ADDR_LINKLOCAL
+// (fe80::/10), IN6_IS_ADDR_MC_NODELOCAL and IN6_IS_ADDR_MC_LINKLOCAL
+// (ffX1:: and ffX2::). The tests are on the bytes as written: an
+// IPv4-mapped ::ffff:169.254.x.x is not link-local to glibc, unlike to
+// netip.Addr.IsLinkLocalUnicast.
+func namedScope(s string) bool {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is6() {
+		return false
+	}
+	b := a.As16()
+	switch {
+	case b[0] == 0xfe && b[1]&0xc0 == 0x80:
+		return true
+	case b[0] == 0xff && (b[1]&0x0f == 0x01 || b[1]&0x0f == 0x02):
+		return true
+	}
+	return false
+}
+
+// numericOnly reports whether s has only digits, dots and slashes.
 
 func numericOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -150,8 +180,19 @@ func (c *compiler) fileList(path string) *fileList {
 	c.depth++
 	c.busy[path] = true
 	for _, w := range cFields(string(data)) {
+		// scanf's %s reads a NUL like any other non-blank byte, but the
+		// word is then a C string that ends at it: "10.0.0.1\x00junk" is
+		// 10.0.0.1. A word that starts with a NUL is empty and matches
+		// nothing (tcp_wrappers compares it as the empty string, with no
+		// name lookup), so it is left out.
+		if i := strings.IndexByte(w, 0); i >= 0 {
+			w = w[:i]
+		}
 		if len(w) > 8191 {
 			w = w[:8191]
+		}
+		if w == "" {
+			continue
 		}
 		fl.words = append(fl.words, c.host(w))
 	}
@@ -276,7 +317,7 @@ func (c *compiler) clientKeys(s string, k *keys) bool {
 	k.reset()
 	c.toks = appendTokens(c.toks[:0], s)
 	for _, t := range c.toks {
-		if strings.EqualFold(t, "EXCEPT") || !k.addToken(t) {
+		if eqFold(t, "EXCEPT") || !k.addToken(t) {
 			return false
 		}
 	}
@@ -302,7 +343,7 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 	c.toks = appendTokens(c.toks[:0], s)
 	toks := c.toks
 	for _, t := range toks {
-		if strings.EqualFold(t, "EXCEPT") {
+		if eqFold(t, "EXCEPT") {
 			return compileList(s, c.client)
 		}
 	}
@@ -334,7 +375,7 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 func compileList[T any](s string, one func(string) T) list[T] {
 	l := list[T]{groups: [][]T{nil}}
 	for _, tok := range tokens(s) {
-		if strings.EqualFold(tok, "EXCEPT") {
+		if eqFold(tok, "EXCEPT") {
 			l.groups = append(l.groups, nil)
 			continue
 		}

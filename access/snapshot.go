@@ -55,7 +55,10 @@ import (
 // loop.
 
 const (
-	snapMagic     = "tcpwrap-snap-v3\n"
+	// snapMagic names the format and the meaning of its index keys: v4
+	// since mask lengths are read as glibc's atoi reads them (a v3
+	// snapshot holds no key for "10.0.0.0/4294967304", which is /8).
+	snapMagic     = "tcpwrap-snap-v4\n"
 	snapHeaderLen = 32
 	// snapBlockShift: 1 KiB blocks. A decision in a 100,000-rule
 	// DenyHosts table reads about 15 blocks (0.2 µs each to check: the

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"math"
 	"net/netip"
 	"strings"
 )
@@ -14,14 +15,14 @@ const (
 // hostnameKnown reports whether a host name is a real name: neither
 // "unknown" nor "paranoid" (in any case).
 func hostnameKnown(name string) bool {
-	return !strings.EqualFold(name, Unknown) && !strings.EqualFold(name, Paranoid)
+	return !eqFold(name, Unknown) && !eqFold(name, Paranoid)
 }
 
 // stripMapped removes an IPv4-mapped IPv6 prefix ("::ffff:", any case) when
 // the remainder is a dotted quad, so that "::ffff:10.0.0.1" is compared as
 // "10.0.0.1".
 func stripMapped(s string) string {
-	if len(s) > 7 && strings.EqualFold(s[:7], "::ffff:") {
+	if len(s) > 7 && eqFold(s[:7], "::ffff:") {
 		if _, ok := dotQuad(s[7:]); ok {
 			return s[7:]
 		}
@@ -67,9 +68,9 @@ func compileString(tok string) strPattern {
 		p.kind = strGlob
 	case tok[0] == '.':
 		p.kind = strSuffix
-	case strings.EqualFold(tok, "ALL"):
+	case eqFold(tok, "ALL"):
 		p.kind = strAll
-	case strings.EqualFold(tok, "KNOWN"):
+	case eqFold(tok, "KNOWN"):
 		p.kind = strKnown
 	case tok[len(tok)-1] == '.':
 		p.kind = strPrefix
@@ -98,13 +99,13 @@ func (p *strPattern) match(s string) bool {
 		return globMatch(p.text, s)
 	case strSuffix:
 		n := len(s) - len(p.text)
-		return n > 0 && strings.EqualFold(p.text, s[n:])
+		return n > 0 && eqFold(p.text, s[n:])
 	case strAll:
 		return true
 	case strKnown:
-		return !strings.EqualFold(s, Unknown)
+		return !eqFold(s, Unknown)
 	case strPrefix:
-		return len(s) >= len(p.text) && strings.EqualFold(p.text, s[:len(p.text)])
+		return len(s) >= len(p.text) && eqFold(p.text, s[:len(p.text)])
 	case strBracket:
 		pat := p.ip6()
 		if !pat.IsValid() {
@@ -115,7 +116,7 @@ func (p *strPattern) match(s string) bool {
 	case strNever:
 		return false
 	default:
-		return strings.EqualFold(p.text, s)
+		return eqFold(p.text, s)
 	}
 }
 
@@ -154,6 +155,23 @@ func globMatch(pat, s string) bool {
 		px++
 	}
 	return px == len(pat)
+}
+
+// eqFold is STR_EQ, tcp_wrappers' strcasecmp(a, b) == 0, in the C locale:
+// only A-Z and a-z fold. strings.EqualFold would also fold runes such as
+// U+017F (long s, to 's') and U+212A (Kelvin sign, to 'k'), and so let
+// "\u017Fshd" match sshd or "\u212ANOWN" mean KNOWN, which tcp_wrappers
+// never does.
+func eqFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if upper(a[i]) != upper(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func upper(c byte) byte {
@@ -296,8 +314,12 @@ func dotQuad(s string) (uint32, bool) {
 	return v, true
 }
 
-// atoi is C's atoi: optional leading white space and sign, then decimal
-// digits; anything else ends the number. Overflow saturates.
+// atoi is glibc's atoi, (int) strtol(s, NULL, 10): optional leading white
+// space and sign, then decimal digits; anything else ends the number. The
+// digits are read into a 64-bit long, which saturates at LONG_MAX or
+// LONG_MIN by the sign, and the result keeps the low 32 bits. So
+// "4294967304" (2^32+8) is 8, "-4294967288" is 8 too, and every overflow
+// is -1 or 0; a mask length of 8 hides in them, as it does in tcp_wrappers.
 func atoi(s string) int {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
@@ -308,14 +330,23 @@ func atoi(s string) int {
 		neg = s[i] == '-'
 		i++
 	}
-	v := 0
+	var v uint64
+	overflow := false
 	for ; i < len(s) && isDigit(s[i]); i++ {
-		if v < 1<<40 {
-			v = v*10 + int(s[i]-'0')
+		d := uint64(s[i] - '0')
+		if v > (math.MaxInt64-d)/10 {
+			overflow = true
+		} else {
+			v = v*10 + d
 		}
 	}
-	if neg {
-		return -v
+	switch {
+	case neg && overflow:
+		v = 1 << 63 // LONG_MIN (also -2^63 exactly, which strtol reaches)
+	case neg:
+		v = -v
+	case overflow:
+		v = math.MaxInt64 // LONG_MAX
 	}
-	return v
+	return int(int32(uint32(v)))
 }

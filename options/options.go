@@ -58,10 +58,12 @@ var table = []struct {
 	{"aclexec", AclExec, NeedValue | Expand},
 }
 
-// Lookup finds an option by name, ignoring case.
+// Lookup finds an option by name, ignoring case as strcasecmp(3) does in
+// the C locale: only A-Z and a-z fold, so "\u212Aeepalive" (Kelvin sign) is
+// not keepalive.
 func Lookup(name string) (Keyword, Flag) {
 	for _, o := range table {
-		if strings.EqualFold(o.name, name) {
+		if eqFold(o.name, name) {
 			return o.kw, o.flags
 		}
 	}
@@ -97,8 +99,10 @@ const whitespace = " \t\r\n"
 
 // Split cuts option text into fields the way tcp_wrappers does: fields end
 // at ':', "\:" stands for a literal colon, each field is trimmed of white
-// space, the keyword ends at the first blank or '=', and after white space
-// one '=' and more white space are skipped before the value.
+// space, and the keyword ends at the first blank or '='. A keyword ended by
+// '=' has its value right after that '=' (less leading white space); one
+// ended by white space has that white space, then one '=' and more white
+// space skipped. So "spawn = = x" gives "= x" but "spawn==x" gives "=x".
 //
 // endsInColon reports a ':' as the very last character of text (tcp_wrappers
 // warns "rule ends in \":\"").
@@ -150,13 +154,38 @@ func parseField(s string, more bool) Field {
 	if k < 0 {
 		return Field{Name: s, More: more}
 	}
-	name := s[:k]
-	v := s[k+1:]
-	v = strings.TrimLeft(v, whitespace)
+	name, v := s[:k], s[k:]
+	if v[0] != '=' {
+		// Only a keyword ended by white space may still be followed by
+		// its '=': the '=' skipped below is then the first one.
+		v = strings.TrimLeft(v, whitespace)
+	}
 	if strings.HasPrefix(v, "=") {
 		v = strings.TrimLeft(v[1:], whitespace)
 	}
 	return Field{Name: name, Value: v, HasValue: v != "", More: more}
+}
+
+// eqFold is strcasecmp(a, b) == 0 in the C locale, where tolower maps only
+// A-Z: unlike strings.EqualFold it folds no other byte or rune (U+017F long
+// s is not 's', U+212A Kelvin sign is not 'k').
+func eqFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // chop trims C isspace characters from both ends.

@@ -1,13 +1,20 @@
 package options
 
 import (
+	"math"
 	"strings"
 )
 
-// scanInt reads a C scanf "%d" or "%o" conversion that must consume the
-// whole string: optional white space, an optional sign, at least one digit
-// of the base, and nothing after. The value is computed as strtol/strtoul
-// would (saturating) and then narrowed to 32 bits as scanf stores it.
+// scanInt reads a glibc scanf "%d" (base 10) or "%o" (base 8) conversion
+// that must consume the whole string: optional white space, an optional
+// sign, at least one digit of the base, and nothing after. glibc converts
+// the digits with strtol for %d and strtoul for %o, in 64 bits on x86-64,
+// and stores the result through an int pointer, keeping the low 32 bits.
+// On overflow strtol gives LONG_MAX or LONG_MIN by the sign (so
+// "9223372036854775808" is -1 and "-9223372036854775809" is 0 once
+// narrowed) and strtoul gives ULONG_MAX whatever the sign; without
+// overflow a '-' negates modulo 2^64 ("-18446744073709551615" is 1). Below
+// 2^63 nothing saturates: "5000000000000000001" is its low 32 bits.
 func scanInt(s string, base int64) (int64, bool) {
 	i := 0
 	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
@@ -19,29 +26,37 @@ func scanInt(s string, base int64) (int64, bool) {
 		i++
 	}
 	start := i
-	var v int64
-	sat := false
+	var v uint64
+	overflow := false
 	for ; i < len(s); i++ {
-		d := int64(s[i]) - '0'
-		if d < 0 || d >= base {
+		if s[i] < '0' || int64(s[i]-'0') >= base {
 			break
 		}
-		if v > (1<<62)/base {
-			sat = true
+		d, b := uint64(s[i]-'0'), uint64(base)
+		if v > (math.MaxUint64-d)/b {
+			overflow = true
 		} else {
-			v = v*base + d
+			v = v*b + d
 		}
 	}
 	if i == start || i != len(s) {
 		return 0, false
 	}
-	if sat {
-		v = 1<<63 - 1
-	}
-	if neg {
+	switch {
+	case base == 8 && overflow:
+		v = math.MaxUint64 // strtoul: ULONG_MAX, even with a '-'
+	case base == 8:
+		if neg {
+			v = -v
+		}
+	case neg && (overflow || v > 1<<63):
+		v = 1 << 63 // strtol: LONG_MIN
+	case neg:
 		v = -v
+	case overflow || v > math.MaxInt64:
+		v = math.MaxInt64 // strtol: LONG_MAX
 	}
-	return int64(int32(v)), true
+	return int64(int32(uint32(v))), true
 }
 
 // ParseUmask parses the umask option's value: octal, at most 0777, no junk.
@@ -116,8 +131,9 @@ func LevelName(l int) string {
 	return levels[l]
 }
 
-// ParseSeverity parses "[facility.]level". When it fails, bad is the name
-// that was not recognised (the facility is checked first).
+// ParseSeverity parses "[facility.]level", names compared as strcasecmp
+// does (ASCII letters only). When it fails, bad is the name that was not
+// recognised (the facility is checked first).
 func ParseSeverity(v string) (p Priority, bad string, ok bool) {
 	fac, lvl, hasFac := "", v, false
 	if i := dotOutsideBrackets(v); i >= 0 {
@@ -126,7 +142,7 @@ func ParseSeverity(v string) (p Priority, bad string, ok bool) {
 	if hasFac {
 		found := false
 		for _, f := range facilities {
-			if strings.EqualFold(f.name, fac) {
+			if eqFold(f.name, fac) {
 				p.Facility, p.HasFacility, found = f.code, true, true
 				break
 			}
@@ -136,7 +152,7 @@ func ParseSeverity(v string) (p Priority, bad string, ok bool) {
 		}
 	}
 	for i, l := range levels {
-		if strings.EqualFold(l, lvl) {
+		if eqFold(l, lvl) {
 			p.Level = i
 			return p, "", true
 		}
