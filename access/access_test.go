@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -225,6 +226,8 @@ func TestDecide(t *testing.T) {
 		// E: options
 		{name: "E01 expansions", allow: "ALL: ALL: spawn echo a=%a A=%A c=%c d=%d h=%h H=%H n=%n N=%N r=%r R=%R s=%s u=%u pct=%% x=%x\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted",
 			log: []string{"matched:  hosts.allow line 1", "warning: hosts.allow, line 1: unrecognized %x", "option:   spawn echo a=10.0.0.1 A=unknown c=10.0.0.1 d=sshd h=10.0.0.1 H=unknown n=unknown N=unknown r=0 R=0 s=sshd u=unknown pct=% x="}},
+		{name: "unrecognized % byte logged raw", allow: "ALL: ALL: spawn x %\x80\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "granted",
+			log: []string{"matched:  hosts.allow line 1", "warning: hosts.allow, line 1: unrecognized %\x80", "option:   spawn x"}},
 		{name: "E02 twist delegates", allow: "sshd: ALL: twist /bin/echo hi %a\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "delegated"},
 		{name: "E03 twist must be last", allow: "sshd: ALL: twist echo: deny\n", deny: "", req: addr("sshd", "10.0.0.1"), want: "denied",
 			log: []string{"matched:  hosts.allow line 1", `error: hosts.allow, line 1: option "twist" must be at end`}},
@@ -369,5 +372,58 @@ func TestExpansionTooLong(t *testing.T) {
 	last := d.Log[len(d.Log)-1].Text
 	if last != "warning: hosts.allow, line 1: percent_x: expansion too long: "+strings.Repeat("d", 30)+"..." {
 		t.Errorf("log %q", last)
+	}
+}
+
+// accountsLog records the account checks a decision makes; a name in
+// fail fails.
+type accountsLog struct {
+	calls []string
+	fail  map[string]bool
+}
+
+func (a *accountsLog) check(call, name string) error {
+	a.calls = append(a.calls, call)
+	if a.fail[name] {
+		return fmt.Errorf("%s failed", call)
+	}
+	return nil
+}
+func (a *accountsLog) User(n string) error  { return a.check("User("+n+")", n) }
+func (a *accountsLog) Group(n string) error { return a.check("Group("+n+")", n) }
+
+// withUserGroup also has UserGroup.
+type withUserGroup struct{ *accountsLog }
+
+func (a withUserGroup) UserGroup(n, g string) error {
+	return a.check("UserGroup("+n+","+g+")", n+"."+g)
+}
+
+// "user name.group" is one step for Accounts that have UserGroup (tcpd
+// sets the group, then only the uid), and Group then User for others.
+func TestUserGroupOption(t *testing.T) {
+	policy := access.Policy{Allow: access.Parse([]byte("sshd: ALL: user nobody.nogroup\n"), "hosts.allow", access.ParseOptions{})}
+	req := access.Request{Daemon: "sshd", Client: access.Endpoint{Addr: "10.0.0.1"}}
+	for _, c := range []struct {
+		name  string
+		acc   access.Accounts
+		log   *accountsLog
+		calls string
+		want  access.Verdict
+	}{
+		{name: "plain", log: &accountsLog{}, calls: "Group(nogroup) User(nobody)", want: access.Granted},
+		{name: "user.group in one step", log: &accountsLog{}, calls: "UserGroup(nobody,nogroup)", want: access.Granted},
+		{name: "one step fails", log: &accountsLog{fail: map[string]bool{"nobody.nogroup": true}}, calls: "UserGroup(nobody,nogroup)", want: access.Denied},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var acc access.Accounts = c.log
+			if strings.HasPrefix(c.calls, "UserGroup") {
+				acc = withUserGroup{c.log}
+			}
+			d := policy.Decide(access.NewFacts(req, access.Hooks{Accounts: acc}))
+			if got := strings.Join(c.log.calls, " "); got != c.calls || d.Verdict != c.want {
+				t.Errorf("calls %q, verdict %v; want %q, %v", got, d.Verdict, c.calls, c.want)
+			}
+		})
 	}
 }

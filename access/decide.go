@@ -350,6 +350,13 @@ func (f *Facts) runOption(kw options.Keyword, has bool, v string, d *Decision) s
 		return scanDeny
 	case options.User:
 		name, group, hasGroup := options.SplitUser(v)
+		if ug, ok := f.hooks.Accounts.(UserGroupAccounts); ok && hasGroup {
+			if err := ug.UserGroup(name, group); err != nil {
+				return f.optionError(d, err.Error())
+			}
+			add(Action{Name: name, Group: group})
+			break
+		}
 		if hasGroup {
 			if err := f.checkGroup(group); err != nil {
 				return f.optionError(d, err.Error())

@@ -58,7 +58,9 @@ func (f *Facts) Expand(text string, max int) (string, error) {
 			i += 2
 			v, p, ok := f.value(c)
 			if !ok {
-				f.warn("unrecognized %" + string(c))
+				// The byte as it is, as tcpd logs it (string(c) would
+				// encode bytes from 0x80 as UTF-8).
+				f.warn("unrecognized %" + text[i-1:i])
 			}
 			if p != nil {
 				*p = Sanitize(*p)

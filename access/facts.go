@@ -80,6 +80,16 @@ type Accounts interface {
 	Group(name string) error
 }
 
+// UserGroupAccounts is Accounts that also checks the user option with a
+// group part ("user name.group") as one step. tcpd then switches to the
+// group and afterwards only to the user's uid (no initgroups), which a
+// Group then User check cannot tell from "group g: user name". When
+// Hooks.Accounts has UserGroup, the decision calls it for that form.
+type UserGroupAccounts interface {
+	Accounts
+	UserGroup(name, group string) error
+}
+
 // Hooks are the decision's only ways to learn more than the Request says.
 // Every field may be nil: a nil Names leaves host names "unknown", a nil
 // Ident leaves user names "unknown", a nil Netgroups matches no netgroup, a

@@ -157,6 +157,12 @@ func globMatch(pat, s string) bool {
 	return px == len(pat)
 }
 
+// EqualFold reports whether a and b are equal ignoring case as
+// tcp_wrappers compares names and keywords (strcasecmp in the C locale):
+// only A-Z and a-z fold. The commands use it where they compare as the
+// engine does.
+func EqualFold(a, b string) bool { return eqFold(a, b) }
+
 // eqFold is STR_EQ, tcp_wrappers' strcasecmp(a, b) == 0, in the C locale:
 // only A-Z and a-z fold. strings.EqualFold would also fold runes such as
 // U+017F (long s, to 's') and U+212A (Kelvin sign, to 'k'), and so let

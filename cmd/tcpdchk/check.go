@@ -135,7 +135,7 @@ func (c *checker) checkRule(r *access.Rule, defl access.Verdict) {
 	}
 }
 
-func isExcept(tok string) bool { return strings.EqualFold(tok, "EXCEPT") }
+func isExcept(tok string) bool { return access.EqualFold(tok, "EXCEPT") }
 
 // checkDaemonList criticises a daemon list.
 func (c *checker) checkDaemonList(words []string) {
@@ -186,7 +186,7 @@ func (c *checker) checkClientList(words []string) {
 // reserved reports the words tcp_wrappers reserves.
 func reserved(pat string) bool {
 	for _, w := range []string{access.Unknown, "KNOWN", access.Paranoid, "ALL", "LOCAL"} {
-		if strings.EqualFold(pat, w) {
+		if access.EqualFold(pat, w) {
 			return true
 		}
 	}
@@ -211,9 +211,9 @@ func (c *checker) checkName(pat, kind string) bool {
 		c.warn(pat + ": " + kind + " name begins with dot")
 	case pat[len(pat)-1] == '.':
 		c.warn(pat + ": " + kind + " name ends in dot")
-	case strings.EqualFold(pat, "ALL"), strings.EqualFold(pat, access.Unknown),
-		kind == "user" && strings.EqualFold(pat, "KNOWN"):
-	case strings.EqualFold(pat, "FAIL"):
+	case access.EqualFold(pat, "ALL"), access.EqualFold(pat, access.Unknown),
+		kind == "user" && access.EqualFold(pat, "KNOWN"):
+	case access.EqualFold(pat, "FAIL"):
 		c.failWarning()
 	case reserved(pat):
 		c.warn(pat + ": " + kind + " name may be reserved word")
@@ -256,7 +256,7 @@ func (c *checker) checkHost(pat, token string) int {
 		if !info.NetmaskValid {
 			c.warn(pat + ": bad net/mask pattern")
 		}
-	case strings.EqualFold(pat, "FAIL"):
+	case access.EqualFold(pat, "FAIL"):
 		c.failWarning()
 	case reserved(pat):
 	case info.IPv6:
@@ -323,7 +323,7 @@ func (c *checker) checkDNS(host string) int {
 		c.warn(host + ": host not found")
 		return 0
 	}
-	if !asciiEqualFold(host, canonical) {
+	if !access.EqualFold(host, canonical) {
 		c.warn(host + ": hostname alias")
 		c.warn("(official name: " + truncate(canonical, 128) + ")")
 	}
@@ -332,7 +332,7 @@ func (c *checker) checkDNS(host string) int {
 		for _, w := range warnings {
 			c.warn(w)
 		}
-		if strings.EqualFold(name, access.Unknown) {
+		if access.EqualFold(name, access.Unknown) {
 			c.warn("host address " + a.String() + "->name lookup failed")
 		}
 	}
@@ -395,26 +395,6 @@ func fakeRequest(pid int) access.Request {
 		User:   "user_name",
 		PID:    pid,
 	}
-}
-
-// asciiEqualFold is strcasecmp(a, b) == 0 in the C locale.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {

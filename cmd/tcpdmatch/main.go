@@ -13,10 +13,13 @@ import (
 )
 
 func main() {
+	_, posix := os.LookupEnv("POSIXLY_CORRECT")
 	env := &env{
-		names:    &resolve.Resolver{},
-		terminal: isTerminal(1),
-		accounts: dryrun.New(),
+		names:          &resolve.Resolver{},
+		terminal:       isTerminal(1),
+		accounts:       dryrun.New(),
+		ifaces:         netInterfaces{},
+		posixlyCorrect: posix,
 	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr, env))
 }

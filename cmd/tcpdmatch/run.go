@@ -6,11 +6,12 @@ import (
 	"io"
 	"net/netip"
 	"os"
-
 	"strings"
+	"syscall"
 
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
+	"tcpwrap/internal/dryrun"
 	"tcpwrap/internal/inetcf"
 	"tcpwrap/internal/stdio"
 )
@@ -25,7 +26,13 @@ type resolver interface {
 type env struct {
 	names    resolver
 	terminal bool // standard output is a terminal (line-buffered, as stdio)
-	accounts access.Accounts
+	// accounts are the credentials the user and group options leave
+	// (Debian's tcpdmatch really takes them on: see internal/dryrun).
+	accounts *dryrun.Accounts
+	ifaces   interfaces
+	// posixlyCorrect: POSIXLY_CORRECT is set (to anything, even ""), and
+	// getopt stops at the first operand.
+	posixlyCorrect bool
 }
 
 const usageText = `usage: %s [-d] [-i inet_conf] daemon[@host] [user@]host
@@ -36,6 +43,7 @@ const usageText = `usage: %s [-d] [-i inet_conf] daemon[@host] [user@]host
 // options are the parsed command line.
 type options struct {
 	dflag   bool
+	iflag   bool // -i given: inetcf names the file, even when empty
 	inetcf  string
 	explain bool
 	daemon  string
@@ -43,8 +51,9 @@ type options struct {
 }
 
 // parseArgs reads the command line the way glibc's getopt does with
-// "di:" (options may follow operands), plus the long option --explain.
-func parseArgs(args []string, stderr io.Writer) (*options, bool) {
+// "di:" (options may follow operands, unless posix: POSIXLY_CORRECT makes
+// the first operand end the options), plus the long option --explain.
+func parseArgs(args []string, posix bool, stderr io.Writer) (*options, bool) {
 	o := &options{}
 	prog := args[0]
 	var operands []string
@@ -59,6 +68,10 @@ func parseArgs(args []string, stderr io.Writer) (*options, bool) {
 			continue
 		}
 		if len(a) < 2 || a[0] != '-' {
+			if posix {
+				operands = append(operands, args[i:]...)
+				break
+			}
 			operands = append(operands, a)
 			continue
 		}
@@ -72,6 +85,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, bool) {
 			case 'd':
 				o.dflag = true
 			case 'i':
+				o.iflag = true
 				if j+1 < len(a) {
 					o.inetcf = a[j+1:]
 				} else if i+1 < len(args) {
@@ -100,7 +114,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	defer errw.Flush()
 	warn := func(text string) { fmt.Fprintf(errw, "warning: %s\n", text) }
 
-	o, ok := parseArgs(args, errw)
+	o, ok := parseArgs(args, e.posixlyCorrect, errw)
 	if !ok {
 		fmt.Fprintf(errw, usageText, args[0])
 		return 1
@@ -129,7 +143,12 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 		userName, client = u, c
 	}
 
-	// The inetd.conf analysis.
+	// The inetd.conf analysis. inetcf takes "" for "the default file, if
+	// it opens"; Debian opens an empty -i name as it is, which fails.
+	if o.iflag && o.inetcf == "" {
+		errw.WriteString((&inetcf.OpenError{Path: "", Err: syscall.ENOENT}).Error() + "\n")
+		return 1
+	}
 	table, warnings, err := inetcf.ScanConf(inetcf.OS{}, o.inetcf, inetcf.DefaultDaemonDir)
 	for _, w := range warnings {
 		errw.WriteString(w + "\n")
@@ -156,11 +175,13 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	}
 
 	req := access.Request{Daemon: daemon, User: userName, PID: os.Getpid()}
+	// Banners are read as whoever the user options have made Debian's
+	// tcpdmatch by then.
 	hooks := access.Hooks{
 		Verbose:   true,
 		Names:     e.names,
 		Accounts:  e.accounts,
-		BannerFS:  hostsfile.OS{},
+		BannerFS:  e.accounts.Files(hostsfile.OS{}),
 		BannerOut: w,
 	}
 	printLog := func(f *access.Facts, from int) int {
@@ -173,15 +194,16 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 
 	// The server, when one was given: its name is looked up (and
 	// verified) at once, and kept for every report block.
-	if !strings.EqualFold(server, access.Unknown) && !strings.EqualFold(server, access.Paranoid) {
-		addrs, ok := findInetAddr(e.names, server, warn)
+	if !access.EqualFold(server, access.Unknown) && !access.EqualFold(server, access.Paranoid) {
+		addrs, ok := findInetAddr(e.names, e.ifaces, server, warn)
 		if !ok {
 			return 1
 		}
 		// Debian's tcpdmatch walks the list of addresses and is left
 		// with the last one; that is the one it looks up.
 		last := addrs[len(addrs)-1]
-		sf := access.NewFacts(access.Request{Server: access.Endpoint{IP: last}}, hooks)
+		text := numericHost(last, e.ifaces)
+		sf := access.NewFacts(access.Request{Server: access.Endpoint{IP: last, Addr: text}}, hooks)
 		name := sf.ServerName()
 		printLog(sf, 0)
 		if name == access.Unknown {
@@ -192,7 +214,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 			fmt.Fprintf(errw, "Please specify an address instead\n")
 			return 1
 		}
-		req.Server = access.Endpoint{IP: last, Name: name}
+		req.Server = access.Endpoint{IP: last, Addr: text, Name: name}
 	} else {
 		req.Server.Name = server
 	}
@@ -220,14 +242,14 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 	}
 
 	switch {
-	case access.NumericAddress(client):
+	case numericOperand(client, e.ifaces):
 		req.Client.Addr = client
 		decide(req, false)
-	case strings.EqualFold(client, access.Unknown) || strings.EqualFold(client, access.Paranoid):
+	case access.EqualFold(client, access.Unknown) || access.EqualFold(client, access.Paranoid):
 		req.Client.Name = client
 		decide(req, false)
 	default:
-		addrs, ok := findInetAddr(e.names, client, func(text string) { warnCtx(errw, ctx, text) })
+		addrs, ok := findInetAddr(e.names, e.ifaces, client, func(text string) { warnCtx(errw, ctx, text) })
 		if !ok {
 			return 1
 		}
@@ -236,7 +258,7 @@ func run(args []string, w, stderr io.Writer, e *env) int {
 				out.Printf("\n")
 			}
 			r := req
-			r.Client.IP = a
+			r.Client.IP, r.Client.Addr = a, numericHost(a, e.ifaces)
 			if !decide(r, true) {
 				break
 			}
@@ -249,24 +271,37 @@ func warnCtx(w io.Writer, ctx, text string) {
 	fmt.Fprintf(w, "warning: %s%s\n", ctx, text)
 }
 
+// numericOperand reports whether the client operand is an address, which
+// tcpdmatch takes as typed: a dotted quad, or an IPv6 literal with a
+// scope getaddrinfo accepts (see parseInet6). Anything else is a name.
+func numericOperand(host string, ifs interfaces) bool {
+	if _, literal, ok := parseInet6(host, ifs); literal {
+		return ok
+	}
+	return access.NumericAddress(host)
+}
+
 // findInetAddr is how tcpdmatch resolves a host operand: an address (in
-// any inet_aton form, or IPv6) is taken as it is; a name is looked up,
-// with warnings when it is not found or is an alias.
-func findInetAddr(r resolver, host string, warn func(string)) ([]netip.Addr, bool) {
+// any inet_aton form, or IPv6) is taken as it is; an IPv6 literal with a
+// bad scope is not found; a name is looked up, with warnings when it is
+// not found or is an alias.
+func findInetAddr(r resolver, ifs interfaces, host string, warn func(string)) ([]netip.Addr, bool) {
 	if a, ok := access.InetAton(host); ok {
 		return []netip.Addr{a}, true
 	}
-	if access.NumericAddress(host) {
-		if a, err := netip.ParseAddr(host); err == nil {
-			return []netip.Addr{a}, true
+	if a, literal, ok := parseInet6(host, ifs); literal {
+		if !ok {
+			warn(host + ": host not found")
+			return nil, false
 		}
+		return []netip.Addr{a}, true
 	}
 	canon, addrs, err := r.LookupHost(host)
 	if err != nil || len(addrs) == 0 {
 		warn(host + ": host not found")
 		return nil, false
 	}
-	if !strings.EqualFold(canon, host) {
+	if !access.EqualFold(canon, host) {
 		warn(host + ": hostname alias")
 		warn("(official name: " + canon + ")")
 	}
@@ -278,7 +313,7 @@ func findInetAddr(r resolver, host string, warn func(string)) ([]netip.Addr, boo
 func report(out *stdio.Stdout, errw *bufio.Writer, p access.Policy, f *access.Facts, logged int, explain bool) bool {
 	line := func(label, seq string) {
 		v, _ := f.Expand(seq, access.MaxExpansion)
-		if !strings.EqualFold(v, access.Unknown) {
+		if !access.EqualFold(v, access.Unknown) {
 			out.Printf("%s%s\n", label, v)
 		}
 	}
