@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"syscall"
 
 	"tcpwrap/access"
 	"tcpwrap/hostsfile"
@@ -60,6 +61,7 @@ type flags struct {
 	allowCheck bool   // -a
 	cwd        bool   // -d
 	inetConf   string // -i
+	iflag      bool   // -i given: inetConf names the file, even when empty
 	lint       bool   // -l
 	noLookups  bool   // -n
 	verbose    bool   // -v
@@ -98,6 +100,7 @@ func parseArgs(args []string, stderr io.Writer) (*flags, bool) {
 			case 'v':
 				f.verbose = true
 			case 'i':
+				f.iflag = true
 				switch {
 				case j+1 < len(a):
 					f.inetConf = a[j+1:]
@@ -142,6 +145,12 @@ func run(args []string, stdout, stderr io.Writer, e *env) int {
 	}
 
 	// The inetd.conf analysis, with the REAL_DAEMON_DIR check first.
+	// inetcf takes "" for "the default file, if it opens"; Debian opens
+	// an empty -i name as it is, which fails.
+	if f.iflag && f.inetConf == "" {
+		c.line((&inetcf.OpenError{Path: "", Err: syscall.ENOENT}).Error())
+		return exitUsage
+	}
 	table, warnings, err := inetcf.Scan(e.inetFS, f.inetConf, inetcf.DefaultDaemonDir)
 	for _, w := range warnings {
 		c.line(w)

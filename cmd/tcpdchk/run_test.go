@@ -206,3 +206,15 @@ func TestBannerOrder(t *testing.T) {
 		})
 	}
 }
+
+// -i '' names a file that does not open, as in Debian; it is not the
+// default inetd.conf.
+func TestEmptyInetConfName(t *testing.T) {
+	dir := scratch(t)
+	hosts := filepath.Join(dir, ".hosts")
+	writeFile(t, hosts, "")
+	_, stderr, exit := runIn(t, dir, []string{"-d", "-i", ""}, testEnv(hosts))
+	if exit != 1 || stderr != "open : No such file or directory\n" {
+		t.Errorf("exit %d, stderr %q; want 1 and Debian's \"open : No such file or directory\"", exit, stderr)
+	}
+}
