@@ -207,7 +207,7 @@ func TestBannerOrder(t *testing.T) {
 	}
 }
 
-// -i '' names a file that does not open, as in Debian; it is not the
+// -i ” names a file that does not open, as in Debian; it is not the
 // default inetd.conf.
 func TestEmptyInetConfName(t *testing.T) {
 	dir := scratch(t)
