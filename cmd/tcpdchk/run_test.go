@@ -207,8 +207,8 @@ func TestBannerOrder(t *testing.T) {
 	}
 }
 
-// -i ” names a file that does not open, as in Debian; it is not the
-// default inetd.conf.
+// An empty -i argument names a file that does not open, as in Debian;
+// it is not the default inetd.conf.
 func TestEmptyInetConfName(t *testing.T) {
 	dir := scratch(t)
 	hosts := filepath.Join(dir, ".hosts")
