@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"tcpwrap/options"
 	"time"
 )
 
@@ -331,7 +332,7 @@ func (f *Facts) ServerName() string { return f.hostName(&f.server) }
 // host name when already known, else the address. It causes no lookups.
 func (f *Facts) ClientInfo() string {
 	info := *f.hostInfo(&f.client)
-	if f.userSet && f.user != "" && !eqFold(f.user, Unknown) {
+	if f.userSet && f.user != "" && !options.EqualFold(f.user, Unknown) {
 		return f.user + "@" + info
 	}
 	return info
@@ -341,7 +342,7 @@ func (f *Facts) ClientInfo() string {
 // host, else the daemon name.
 func (f *Facts) ServerInfo() string {
 	info := *f.hostInfo(&f.server)
-	if !eqFold(info, Unknown) {
+	if !options.EqualFold(info, Unknown) {
 		return f.Daemon() + "@" + info
 	}
 	return f.Daemon()
@@ -358,7 +359,7 @@ func (f *Facts) value(c byte) (string, *string, bool) {
 		f.hostAddr(&f.server)
 		return "", &f.server.addr, true
 	case 'c':
-		if f.userSet && f.user != "" && !eqFold(f.user, Unknown) {
+		if f.userSet && f.user != "" && !options.EqualFold(f.user, Unknown) {
 			return f.ClientInfo(), nil, true
 		}
 		return "", f.hostInfo(&f.client), true
@@ -381,7 +382,7 @@ func (f *Facts) value(c byte) (string, *string, bool) {
 	case 'R':
 		return portString(f.server.ep), nil, true
 	case 's':
-		if p := f.hostInfo(&f.server); !eqFold(*p, Unknown) {
+		if p := f.hostInfo(&f.server); !options.EqualFold(*p, Unknown) {
 			return f.ServerInfo(), nil, true
 		}
 		return "", &f.daemon, true

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"tcpwrap/options"
 )
 
 // index finds, for a client address, the few rules of a table that can
@@ -128,7 +129,7 @@ func (k *keys) addNetmask(m *netmask) bool {
 // that needs a name, a user, a file or a netgroup is not indexable.
 func (k *keys) addToken(tok string) bool {
 	switch {
-	case tok[0] == '@', tok[0] == '/', eqFold(tok, "KNOWN"), eqFold(tok, "LOCAL"):
+	case tok[0] == '@', tok[0] == '/', options.EqualFold(tok, "KNOWN"), options.EqualFold(tok, "LOCAL"):
 		return false
 	}
 	if _, _, ok := splitAt(tok[1:], '@'); ok {

@@ -1,6 +1,9 @@
 package access
 
-import "strings"
+import (
+	"strings"
+	"tcpwrap/options"
+)
 
 // ruleMatches evaluates a rule's daemon list and then, only if that
 // matched, its client list.
@@ -50,7 +53,7 @@ func (f *Facts) matchHost(p *hostPattern, h *host) bool {
 		return false
 	case hostKnown:
 		name := f.hostName(h)
-		return !eqFold(f.hostAddr(h), Unknown) && hostnameKnown(name)
+		return !options.EqualFold(f.hostAddr(h), Unknown) && hostnameKnown(name)
 	case hostLocal:
 		name := f.hostName(h)
 		return !strings.Contains(name, ".") && hostnameKnown(name)

@@ -3,6 +3,7 @@ package access
 import (
 	"net/netip"
 	"strings"
+	"tcpwrap/options"
 )
 
 // hostKind is the meaning of a host pattern, in the order tcp_wrappers
@@ -71,9 +72,9 @@ func (c *compiler) host(tok string) hostPattern {
 	case tok[0] == '/':
 		p.kind = hostFile
 		p.file = c.fileList(tok)
-	case eqFold(tok, "KNOWN"):
+	case options.EqualFold(tok, "KNOWN"):
 		p.kind = hostKnown
-	case eqFold(tok, "LOCAL"):
+	case options.EqualFold(tok, "LOCAL"):
 		p.kind = hostLocal
 	default:
 		if net, mask, ok := splitAt(tok, '/'); ok {
@@ -317,7 +318,7 @@ func (c *compiler) clientKeys(s string, k *keys) bool {
 	k.reset()
 	c.toks = appendTokens(c.toks[:0], s)
 	for _, t := range c.toks {
-		if eqFold(t, "EXCEPT") || !k.addToken(t) {
+		if options.EqualFold(t, "EXCEPT") || !k.addToken(t) {
 			return false
 		}
 	}
@@ -343,7 +344,7 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 	c.toks = appendTokens(c.toks[:0], s)
 	toks := c.toks
 	for _, t := range toks {
-		if eqFold(t, "EXCEPT") {
+		if options.EqualFold(t, "EXCEPT") {
 			return compileList(s, c.client)
 		}
 	}
@@ -375,7 +376,7 @@ func (c *compiler) clientList(s string) list[clientPattern] {
 func compileList[T any](s string, one func(string) T) list[T] {
 	l := list[T]{groups: [][]T{nil}}
 	for _, tok := range tokens(s) {
-		if eqFold(tok, "EXCEPT") {
+		if options.EqualFold(tok, "EXCEPT") {
 			l.groups = append(l.groups, nil)
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"strings"
+	"tcpwrap/options"
 )
 
 // Names that stand for a failed lookup.
@@ -15,14 +16,14 @@ const (
 // hostnameKnown reports whether a host name is a real name: neither
 // "unknown" nor "paranoid" (in any case).
 func hostnameKnown(name string) bool {
-	return !eqFold(name, Unknown) && !eqFold(name, Paranoid)
+	return !options.EqualFold(name, Unknown) && !options.EqualFold(name, Paranoid)
 }
 
 // stripMapped removes an IPv4-mapped IPv6 prefix ("::ffff:", any case) when
 // the remainder is a dotted quad, so that "::ffff:10.0.0.1" is compared as
 // "10.0.0.1".
 func stripMapped(s string) string {
-	if len(s) > 7 && eqFold(s[:7], "::ffff:") {
+	if len(s) > 7 && options.EqualFold(s[:7], "::ffff:") {
 		if _, ok := dotQuad(s[7:]); ok {
 			return s[7:]
 		}
@@ -68,9 +69,9 @@ func compileString(tok string) strPattern {
 		p.kind = strGlob
 	case tok[0] == '.':
 		p.kind = strSuffix
-	case eqFold(tok, "ALL"):
+	case options.EqualFold(tok, "ALL"):
 		p.kind = strAll
-	case eqFold(tok, "KNOWN"):
+	case options.EqualFold(tok, "KNOWN"):
 		p.kind = strKnown
 	case tok[len(tok)-1] == '.':
 		p.kind = strPrefix
@@ -99,13 +100,13 @@ func (p *strPattern) match(s string) bool {
 		return globMatch(p.text, s)
 	case strSuffix:
 		n := len(s) - len(p.text)
-		return n > 0 && eqFold(p.text, s[n:])
+		return n > 0 && options.EqualFold(p.text, s[n:])
 	case strAll:
 		return true
 	case strKnown:
-		return !eqFold(s, Unknown)
+		return !options.EqualFold(s, Unknown)
 	case strPrefix:
-		return len(s) >= len(p.text) && eqFold(p.text, s[:len(p.text)])
+		return len(s) >= len(p.text) && options.EqualFold(p.text, s[:len(p.text)])
 	case strBracket:
 		pat := p.ip6()
 		if !pat.IsValid() {
@@ -116,7 +117,7 @@ func (p *strPattern) match(s string) bool {
 	case strNever:
 		return false
 	default:
-		return eqFold(p.text, s)
+		return options.EqualFold(p.text, s)
 	}
 }
 
@@ -159,27 +160,11 @@ func globMatch(pat, s string) bool {
 
 // EqualFold reports whether a and b are equal ignoring case as
 // tcp_wrappers compares names and keywords (strcasecmp in the C locale):
-// only A-Z and a-z fold. The commands use it where they compare as the
-// engine does.
-func EqualFold(a, b string) bool { return eqFold(a, b) }
+// only A-Z and a-z fold. It is options.EqualFold, for the commands that
+// compare as the engine does.
+func EqualFold(a, b string) bool { return options.EqualFold(a, b) }
 
-// eqFold is STR_EQ, tcp_wrappers' strcasecmp(a, b) == 0, in the C locale:
-// only A-Z and a-z fold. strings.EqualFold would also fold runes such as
-// U+017F (long s, to 's') and U+212A (Kelvin sign, to 'k'), and so let
-// "\u017Fshd" match sshd or "\u212ANOWN" mean KNOWN, which tcp_wrappers
-// never does.
-func eqFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if upper(a[i]) != upper(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
+// upper is C's toupper in the C locale: only a-z change.
 func upper(c byte) byte {
 	if 'a' <= c && c <= 'z' {
 		return c - 'a' + 'A'

@@ -63,7 +63,7 @@ var table = []struct {
 // not keepalive.
 func Lookup(name string) (Keyword, Flag) {
 	for _, o := range table {
-		if eqFold(o.name, name) {
+		if EqualFold(o.name, name) {
 			return o.kw, o.flags
 		}
 	}
@@ -166,10 +166,12 @@ func parseField(s string, more bool) Field {
 	return Field{Name: name, Value: v, HasValue: v != "", More: more}
 }
 
-// eqFold is strcasecmp(a, b) == 0 in the C locale, where tolower maps only
-// A-Z: unlike strings.EqualFold it folds no other byte or rune (U+017F long
-// s is not 's', U+212A Kelvin sign is not 'k').
-func eqFold(a, b string) bool {
+// EqualFold is strcasecmp(a, b) == 0 in the C locale, where tolower maps
+// only A-Z: how tcp_wrappers compares names and keywords. Unlike
+// strings.EqualFold it folds no other byte or rune (U+017F long s is not
+// 's', U+212A Kelvin sign is not 'k'), so "\u017fshd" is not sshd and
+// "\u212aNOWN" is not KNOWN.
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -187,20 +187,20 @@ func cFold(c byte) byte {
 	return c
 }
 
-// TestEqFoldBytes compares eqFold with strcasecmp's C-locale rule for every
+// TestEqFoldBytes compares EqualFold with strcasecmp's C-locale rule for every
 // pair of bytes.
 func TestEqFoldBytes(t *testing.T) {
 	for a := 0; a < 256; a++ {
 		for b := 0; b < 256; b++ {
 			want := cFold(byte(a)) == cFold(byte(b))
-			if got := eqFold(string([]byte{byte(a)}), string([]byte{byte(b)})); got != want {
-				t.Fatalf("eqFold(%#x, %#x) = %v, want %v", a, b, got, want)
+			if got := EqualFold(string([]byte{byte(a)}), string([]byte{byte(b)})); got != want {
+				t.Fatalf("EqualFold(%#x, %#x) = %v, want %v", a, b, got, want)
 			}
 		}
 	}
 }
 
-// FuzzEqFold: eqFold is strcasecmp(a, b) == 0 in the C locale: equal
+// FuzzEqFold: EqualFold is strcasecmp(a, b) == 0 in the C locale: equal
 // lengths and bytes equal after folding A-Z alone. On ASCII it agrees with
 // strings.EqualFold; beyond ASCII it never folds.
 func FuzzEqFold(f *testing.F) {
@@ -212,11 +212,11 @@ func FuzzEqFold(f *testing.F) {
 		for i := 0; want && i < len(a); i++ {
 			want = cFold(a[i]) == cFold(b[i])
 		}
-		if got := eqFold(a, b); got != want {
-			t.Fatalf("eqFold(%q, %q) = %v, want %v", a, b, got, want)
+		if got := EqualFold(a, b); got != want {
+			t.Fatalf("EqualFold(%q, %q) = %v, want %v", a, b, got, want)
 		}
 		if isASCII(a) && isASCII(b) && want != strings.EqualFold(a, b) {
-			t.Fatalf("eqFold(%q, %q) = %v, strings.EqualFold disagrees", a, b, want)
+			t.Fatalf("EqualFold(%q, %q) = %v, strings.EqualFold disagrees", a, b, want)
 		}
 	})
 }

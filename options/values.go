@@ -142,7 +142,7 @@ func ParseSeverity(v string) (p Priority, bad string, ok bool) {
 	if hasFac {
 		found := false
 		for _, f := range facilities {
-			if eqFold(f.name, fac) {
+			if EqualFold(f.name, fac) {
 				p.Facility, p.HasFacility, found = f.code, true, true
 				break
 			}
@@ -152,7 +152,7 @@ func ParseSeverity(v string) (p Priority, bad string, ok bool) {
 		}
 	}
 	for i, l := range levels {
-		if eqFold(l, lvl) {
+		if EqualFold(l, lvl) {
 			p.Level = i
 			return p, "", true
 		}
