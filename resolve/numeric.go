@@ -150,7 +150,9 @@ func parseInet6(s string) (a netip.Addr, literal, ok bool) {
 // for a: an interface name (only for link-local and node- or link-local
 // multicast addresses) or a decimal number that fits in 32 bits.
 func validScope(a netip.Addr, scope string) bool {
-	if a.IsLinkLocalUnicast() || a.IsInterfaceLocalMulticast() || a.IsLinkLocalMulticast() {
+	// glibc looks at the IPv6 bytes (fe80::/10, ffx1::, ffx2::); netip
+	// would also call a v4-mapped 169.254.x.x link-local.
+	if !a.Is4In6() && (a.IsLinkLocalUnicast() || a.IsInterfaceLocalMulticast() || a.IsLinkLocalMulticast()) {
 		if ifi, err := net.InterfaceByName(scope); err == nil && ifi.Index != 0 {
 			return true
 		}

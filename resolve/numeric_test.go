@@ -70,6 +70,8 @@ func TestNumericHost(t *testing.T) {
 		{"fe80::1%", inet6, "", true, false},
 		{"2001:db8::1%lo", inet6, "", true, false},
 		{"::1%lo", inet6, "", true, false},
+		{"::ffff:169.254.1.1%lo", inet6, "", true, false},
+		{"::ffff:169.254.1.1%1", inet6, "::ffff:169.254.1.1%1", true, true},
 		// Not addresses at all.
 		{"1:2", inet6, "", false, false},
 		{"[::1]", inet6, "", false, false},
