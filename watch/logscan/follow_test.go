@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,21 +106,29 @@ func (f *follower) stop() logscan.Position {
 // have arrived, and returns them.
 func (f *follower) wait(n int) []int {
 	f.t.Helper()
-	deadline := time.After(30 * time.Second)
+	got, ok := f.waitUpTo(n, 30*time.Second)
+	if !ok {
+		f.t.Fatalf("only %d of %d events after 30s", len(got), n)
+	}
+	return got
+}
+
+// waitUpTo waits until n events have arrived or d has passed, and
+// returns those that have.
+func (f *follower) waitUpTo(n int, d time.Duration) ([]int, bool) {
+	deadline := time.After(d)
 	for {
 		f.mu.Lock()
-		if len(f.got) >= n {
-			got := append([]int(nil), f.got...)
-			f.mu.Unlock()
-			return got
-		}
-		have := len(f.got)
+		got := append([]int(nil), f.got...)
 		f.mu.Unlock()
+		if len(got) >= n {
+			return got, true
+		}
 		select {
 		case <-f.changed:
 		case <-time.After(50 * time.Millisecond):
 		case <-deadline:
-			f.t.Fatalf("only %d of %d events after 30s", have, n)
+			return got, false
 		}
 	}
 }
@@ -154,12 +163,39 @@ func checkOnce(t *testing.T, got, inFiles []int) map[int]bool {
 		}
 		seen[n] = true
 	}
+	var missing []int
 	for _, n := range inFiles {
 		if !seen[n] {
-			t.Errorf("line %d is in the files but was not delivered", n)
+			missing = append(missing, n)
 		}
 	}
+	if len(missing) > 0 {
+		t.Errorf("%d lines are in the files but were not delivered: %s", len(missing), ranges(missing))
+	}
 	return seen
+}
+
+// ranges writes sorted numbers as "3-7 9 12-13".
+func ranges(ns []int) string {
+	ns = append([]int(nil), ns...)
+	slices.Sort(ns)
+	var b strings.Builder
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if j > i {
+			fmt.Fprintf(&b, "%d-%d", ns[i], ns[j])
+		} else {
+			fmt.Fprint(&b, ns[i])
+		}
+		i = j + 1
+	}
+	return b.String()
 }
 
 func appendLines(t *testing.T, path string, from, to int) {

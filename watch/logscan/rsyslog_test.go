@@ -144,7 +144,11 @@ func TestRsyslogRotation(t *testing.T) {
 				text.Write(b)
 			}
 			inFiles := seqsOf(t, text.String())
-			fl.wait(len(inFiles))
+			// On a timeout checkOnce says which lines are missing (the
+			// parent's t must not fail from here).
+			if _, ok := fl.waitUpTo(len(inFiles), 30*time.Second); !ok {
+				t.Errorf("not every line in the files arrived within 30 s")
+			}
 			time.Sleep(2 * logscan.DefaultPoll)
 			got := fl.events()
 			seen := checkOnce(t, got, inFiles)
