@@ -358,6 +358,14 @@ func (t *tail) step(ctx context.Context) error {
 		}
 		t.checkpoint()
 	}
+	// Look for a copytruncate before reading on as well as after: a
+	// writer quick enough to fill the truncated file past the offset
+	// between two steps would otherwise be read from the middle of its
+	// new content, and the guard, taken again after that read, would
+	// hide the truncation for good.
+	if err := t.checkTruncated(ctx); err != nil {
+		return err
+	}
 	if err := t.drain(ctx); err != nil {
 		return err
 	}

@@ -526,3 +526,43 @@ func TestFollowReplacedByCopy(t *testing.T) {
 		t.Errorf("notices %q", fl.notices)
 	}
 }
+
+// A copytruncate after which the writer fills the file past the old
+// offset before Follow looks again: Follow must not read on from the
+// middle of the new content (and lose its start), but notice the
+// rewrite, finish the copy and read the new file from its beginning.
+func TestFollowTruncatedAndRefilledBetweenSteps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "auth.log")
+	appendLines(t, path, 0, 99)
+	var got []int
+	step, done := logscan.NewStepper(path, func(ev watch.Event) { got = append(got, addrSeq(ev.Addr)) },
+		func(s string) { t.Logf("notice: %s", s) })
+	defer done()
+	if err := step(); err != nil || len(got) != 100 {
+		t.Fatalf("first step: %v, %d lines", err, len(got))
+	}
+	// logrotate's copytruncate: two more lines reach the file before the
+	// copy, then the copy, the truncation, and 300 new lines, more than
+	// the file held, all between two steps.
+	appendLines(t, path, 100, 101)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".1", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 102, 401)
+	if err := step(); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, 402)
+	for i := range want {
+		want[i] = i
+	}
+	checkOnce(t, got, want)
+}
