@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -558,4 +559,50 @@ func TestInheritedDescriptorsStayOut(t *testing.T) {
 	if strings.Contains(got, marker) {
 		t.Errorf("the service inherited tcpwrapd's fd 3:\n%s", got)
 	}
+}
+
+// A second tcpwrapd with the same --pidfile does not start (nor take the
+// file over); a pidfile whose process is gone does not stop a start.
+func TestPidfile(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "tcpwrapd.pid")
+	a := startDaemon(t, daemonSpec{nports: 1, args: []string{"--pidfile", pidfile},
+		conf: "127.0.0.1:{P0} stream tcp4 nowait root /bin/echo echo\n"})
+	if got := pidIn(t, pidfile); got != a.pid() {
+		t.Fatalf("pidfile holds %d, want %d", got, a.pid())
+	}
+	conf := filepath.Join(t.TempDir(), "inetd.conf")
+	port := freePorts(t, "tcp4", "127.0.0.1", 1)[0]
+	os.WriteFile(conf, []byte(fmt.Sprintf("127.0.0.1:%d stream tcp4 nowait root /bin/echo echo\n", port)), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary(t), "-i", "--pidfile", pidfile, "--logging-conf", "/dev/null", conf).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(string(out), fmt.Sprintf("tcpwrapd is already running as process %d", a.pid())) {
+		t.Errorf("second instance: %v %q", err, out)
+	}
+	if got := pidIn(t, pidfile); got != a.pid() {
+		t.Errorf("after the second instance the pidfile holds %d, want %d", got, a.pid())
+	}
+	// A stale pidfile: the process of a finished command.
+	gone := exec.Command("/bin/true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(t.TempDir(), "stale.pid")
+	os.WriteFile(stale, []byte(fmt.Sprintf("%d\n", gone.Process.Pid)), 0o644)
+	b := startDaemon(t, daemonSpec{nports: 1, args: []string{"--pidfile", stale},
+		conf: "127.0.0.1:{P0} stream tcp4 nowait root /bin/echo echo\n"})
+	if got := pidIn(t, stale); got != b.pid() {
+		t.Errorf("stale pidfile holds %d, want %d", got, b.pid())
+	}
+}
+
+func pidIn(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
 }

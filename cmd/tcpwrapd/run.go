@@ -99,6 +99,34 @@ func closeOnExecInherited() {
 	}
 }
 
+// pidfileHolder is the process ID in a pidfile (0 when there is none).
+func pidfileHolder(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
+// sameProgramRunning reports whether process pid runs this program's
+// executable: a pidfile left by a tcpwrapd that died, whose number a
+// process of another program has since taken, does not stop a start.
+func sameProgramRunning(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	self, err1 := os.Readlink("/proc/self/exe")
+	other, err2 := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err1 != nil || err2 != nil {
+		return true // cannot tell: alive, so take it for a tcpwrapd
+	}
+	return self == other
+}
+
 // warningText is a configuration warning as tcpwrapd shows it:
 // "FILE:LINE: TEXT", with "note: " before the text of a note.
 func warningText(w inetconf.Warning) string {
@@ -167,6 +195,11 @@ func (d *daemon) debugf(format string, args ...any) {
 // start does everything up to serving: a failure stops tcpwrapd.
 func (d *daemon) start() error {
 	set := d.set
+	if set.pidfile != "" && !set.check {
+		if pid := pidfileHolder(set.pidfile); pid > 0 && pid != d.pid && sameProgramRunning(pid) {
+			return fmt.Errorf("pidfile %s: tcpwrapd is already running as process %d", set.pidfile, pid)
+		}
+	}
 	// Services inherit the mask, as they do from tcpd.
 	unix.Umask(0o22)
 	var err error
@@ -434,7 +467,8 @@ func (d *daemon) stop() int {
 		d.log(audit.Priority{Facility: audit.Daemon, Severity: audit.Notice},
 			"stopped with sessions still running after %v: built-in and redirect sessions cut, programs left running", d.set.shutdownTimeout)
 	}
-	if d.set.pidfile != "" {
+	if d.set.pidfile != "" && pidfileHolder(d.set.pidfile) == d.pid {
+		// Only our own: a pidfile another tcpwrapd wrote stays.
 		os.Remove(d.set.pidfile)
 	}
 	if d.stopMetrics != nil {
